@@ -1,0 +1,129 @@
+import { KatzenpostError } from './katzenpost-error.js';
+
+/**
+ * Errors raised by the SDK itself (not reported by the daemon). Each has a
+ * stable string `code` so callers can switch on it without `instanceof`.
+ */
+
+/** `thinclient.toml` (or a config object) is invalid; names the file and key. */
+export class ConfigError extends KatzenpostError {
+  override readonly name = 'ConfigError';
+  /** The offending key as a dotted path, e.g. `Dial.Tcp.Address`. */
+  readonly key: string | undefined;
+  /** The file, when the config came from a file. */
+  readonly file: string | undefined;
+
+  constructor(message: string, context: { key?: string; file?: string; cause?: unknown } = {}) {
+    const where = [context.file, context.key].filter(Boolean).join(': ');
+    super('ERR_CONFIG', where ? `${where}: ${message}` : message, { cause: context.cause });
+    this.key = context.key;
+    this.file = context.file;
+  }
+}
+
+/** A socket could not be opened, or failed while open. */
+export class TransportError extends KatzenpostError {
+  override readonly name = 'TransportError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_TRANSPORT', message, options);
+  }
+}
+
+/** A frame announced a body larger than the 40 MiB protocol cap (PROTOCOL.md §1.1). */
+export class FrameTooLargeError extends KatzenpostError {
+  override readonly name = 'FrameTooLargeError';
+  constructor(
+    readonly length: number,
+    readonly limit: number,
+  ) {
+    super('ERR_FRAME_TOO_LARGE', `frame length ${length} exceeds the limit of ${limit} bytes`);
+  }
+}
+
+/**
+ * The daemon sent bytes that are not a valid message: undecodable CBOR, a
+ * value of the wrong type, more than one variant. The stream cannot be
+ * trusted after this, so the connection is reset.
+ */
+export class ProtocolError extends KatzenpostError {
+  override readonly name = 'ProtocolError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_PROTOCOL', message, options);
+  }
+}
+
+/** The handshake (PROTOCOL.md §3.1) failed or did not finish in time. */
+export class HandshakeError extends KatzenpostError {
+  override readonly name = 'HandshakeError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_HANDSHAKE', message, options);
+  }
+}
+
+/** An argument was rejected before anything was sent to the daemon. */
+export class InvalidArgumentError extends KatzenpostError {
+  override readonly name = 'InvalidArgumentError';
+  /** The parameter that was wrong. */
+  readonly argument: string;
+  constructor(argument: string, message: string) {
+    super('ERR_INVALID_ARGUMENT', `${argument}: ${message}`);
+    this.argument = argument;
+  }
+}
+
+/** A request did not get its reply within its timeout. */
+export class RequestTimeoutError extends KatzenpostError {
+  override readonly name = 'RequestTimeoutError';
+  constructor(
+    readonly request: string,
+    readonly timeoutMs: number,
+  ) {
+    super('ERR_TIMEOUT', `${request}: no reply within ${timeoutMs} ms`);
+  }
+}
+
+/**
+ * The daemon is not connected to the mixnet ("offline mode"), and the
+ * operation needs the network (PROTOCOL.md §9: sends are refused offline).
+ */
+export class OfflineError extends KatzenpostError {
+  override readonly name = 'OfflineError';
+  constructor(request: string) {
+    super('ERR_OFFLINE', `${request}: the daemon is not connected to the mixnet (offline mode)`);
+  }
+}
+
+/** The client was closed (`close()` / `disconnect()`) while the request was pending. */
+export class ClientClosedError extends KatzenpostError {
+  override readonly name = 'ClientClosedError';
+  constructor(request?: string) {
+    super('ERR_CLIENT_CLOSED', request ? `${request}: the client was closed` : 'the client is closed');
+  }
+}
+
+/**
+ * The connection to the daemon was lost while the request was pending and
+ * the request cannot be carried over to a new connection.
+ */
+export class ConnectionLostError extends KatzenpostError {
+  override readonly name = 'ConnectionLostError';
+  constructor(request: string, options?: { cause?: unknown }) {
+    super('ERR_CONNECTION_LOST', `${request}: the connection to the daemon was lost`, options);
+  }
+}
+
+/** A `message_sent_event` reported that the daemon could not send the message. */
+export class MessageSendError extends KatzenpostError {
+  override readonly name = 'MessageSendError';
+  constructor(daemonMessage: string) {
+    super('ERR_MESSAGE_SEND', `the daemon could not send the message: ${daemonMessage}`);
+  }
+}
+
+/** A PKI document or service lookup failed (no document yet, unknown service). */
+export class ServiceNotFoundError extends KatzenpostError {
+  override readonly name = 'ServiceNotFoundError';
+  constructor(message: string) {
+    super('ERR_SERVICE_NOT_FOUND', message);
+  }
+}

@@ -1,0 +1,257 @@
+import { Decoder, Encoder } from 'cbor-x';
+import { ProtocolError } from '../errors/local-errors.js';
+import type { Field, Schema } from './fields.js';
+import type { DaemonMessage, DecodedRequest, OutgoingDaemonMessage, Request, RequestKind, ResponseKind } from './messages.js';
+import { RequestSchemas } from './request-schemas.js';
+import { ResponseSchemas } from './response-schemas.js';
+
+/*
+ * The CBOR codec of PROTOCOL.md §2. One pair of cbor-x instances, driven by
+ * the schema tables, serves both sides: the client encodes requests and
+ * decodes daemon messages; the simulator does the opposite.
+ *
+ * Encoder options matter (DESIGN.md, toolchain facts): without
+ * `tagUint8Array: false` cbor-x tags byte strings (tag 64), which the daemon
+ * must not see; `variableMapSize` gives the shortest map heads, matching the
+ * byte-exact fixtures.
+ */
+const encoder = new Encoder({ tagUint8Array: false, variableMapSize: true, useRecords: false, pack: false });
+const decoder = new Decoder({ mapsAsObjects: true, useRecords: false });
+
+/**
+ * Byte strings up to this size are copied out of the frame; larger ones stay
+ * views of it (frames are never reused, see `FrameDecoder`). Copying small
+ * fields keeps a retained 16-byte id from pinning a large frame in memory;
+ * not copying large ones keeps payloads at one copy end to end.
+ */
+const COPY_BELOW = 1024;
+
+/** Encodes a request as a one-key CBOR map (like the Python and Rust clients). */
+export function encodeRequest(request: Request): Uint8Array {
+  return encodeVariant(request.type, RequestSchemas[request.type], request);
+}
+
+/**
+ * Encodes a daemon message. By default as the daemon does: all 25 response
+ * keys, null for every variant but this one (PROTOCOL.md §2.1).
+ */
+export function encodeDaemonMessage(message: OutgoingDaemonMessage, options: { allKeys?: boolean } = {}): Uint8Array {
+  const body = toWire(ResponseSchemas[message.type], message);
+  if (options.allKeys === false) return encoder.encode({ [message.type]: body });
+  const map: Record<string, unknown> = {};
+  for (const kind of Object.keys(ResponseSchemas)) map[kind] = kind === message.type ? body : null;
+  return encoder.encode(map);
+}
+
+/** Result of decoding a frame whose variant this SDK does not know. */
+export interface UnknownVariant {
+  readonly type: 'unknown';
+  /** The non-null top-level keys that were found. */
+  readonly keys: readonly string[];
+}
+
+/**
+ * Decodes a daemon message. Throws {@link ProtocolError} for undecodable
+ * CBOR, a body that is not a map, more than one non-null variant, or a field
+ * of the wrong type or length. A variant we do not know is not an error: it
+ * comes back as `{ type: 'unknown' }` (newer daemons add variants).
+ */
+export function decodeDaemonMessage(body: Uint8Array): DaemonMessage | UnknownVariant {
+  const { kind, value, keys } = selectVariant(body);
+  if (!Object.hasOwn(ResponseSchemas, kind)) return { type: 'unknown', keys };
+  const schema: Schema = ResponseSchemas[kind as ResponseKind];
+  return { type: kind, ...fromWire(schema, value, kind) } as DaemonMessage;
+}
+
+/**
+ * Decodes a request (the simulator's side). Unknown variants come back as
+ * `{ type: 'unknown' }`; the daemon routes them to the mixnet queue and
+ * never answers (PROTOCOL.md §3.6).
+ */
+export function decodeRequest(body: Uint8Array): DecodedRequest | UnknownVariant {
+  const { kind, value, keys } = selectVariant(body, requestPrecedence);
+  if (!Object.hasOwn(RequestSchemas, kind)) return { type: 'unknown', keys };
+  const schema: Schema = RequestSchemas[kind as RequestKind];
+  return { type: kind, ...fromWire(schema, value, kind, true) } as DecodedRequest;
+}
+
+/** The daemon's order when several request keys are non-null (PROTOCOL.md §3.6). */
+function requestPrecedence(keys: readonly string[]): string {
+  for (const first of ['thin_close', 'session_token']) if (keys.includes(first)) return first;
+  const mixnet = ['send_message', 'start_resending_encrypted_message', 'start_resending_copy_command'];
+  const local = keys.find((key) => Object.hasOwn(RequestSchemas, key) && !mixnet.includes(key));
+  return local ?? keys.find((key) => mixnet.includes(key)) ?? keys[0]!;
+}
+
+function encodeVariant(kind: string, schema: Schema, body: object): Uint8Array {
+  return encoder.encode({ [kind]: toWire(schema, body) });
+}
+
+function selectVariant(
+  body: Uint8Array,
+  pick?: (keys: readonly string[]) => string,
+): { kind: string; value: unknown; keys: readonly string[] } {
+  let raw: unknown;
+  try {
+    raw = decoder.decode(body);
+  } catch (cause) {
+    throw new ProtocolError(`undecodable CBOR frame (${body.length} bytes)`, { cause });
+  }
+  if (!isMap(raw)) throw new ProtocolError('frame body is not a CBOR map');
+  const keys: string[] = [];
+  for (const key of Object.keys(raw)) if (raw[key] !== null && raw[key] !== undefined) keys.push(key);
+  if (keys.length === 0) throw new ProtocolError('frame carries no variant (every key is null)');
+  if (keys.length > 1 && !pick) throw new ProtocolError(`frame carries more than one variant: ${keys.join(', ')}`);
+  const kind = pick ? pick(keys) : keys[0]!;
+  return { kind, value: raw[kind], keys };
+}
+
+function isMap(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array);
+}
+
+// ---- schema-driven conversion -------------------------------------------
+
+function toWire(schema: Schema, body: object): Record<string, unknown> {
+  const source = body as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const name in schema) {
+    const field = schema[name]!;
+    const value = encodeField(field, source[name], name);
+    if (value === OMIT) continue;
+    out[field.wire] = value;
+  }
+  return out;
+}
+
+const OMIT = Symbol('omit');
+
+function encodeField(field: Field, value: unknown, name: string): unknown {
+  switch (field.kind) {
+    case 'bytes': {
+      if (value === undefined || value === null) return field.omitEmpty ? OMIT : field.nonNull ? new Uint8Array(field.length ?? 0) : null;
+      if (!(value instanceof Uint8Array)) throw new ProtocolError(`${name}: expected a Uint8Array`);
+      if (field.length !== undefined && value.length !== field.length)
+        throw new ProtocolError(`${name}: expected ${field.length} bytes, got ${value.length}`);
+      if (field.omitEmpty && value.length === 0) return OMIT;
+      return value;
+    }
+    case 'uint':
+    case 'uint64': {
+      const n = value ?? 0;
+      if (n === 0 || n === 0n) return field.omitEmpty ? OMIT : 0;
+      return encodeUint(n, name, field.kind === 'uint' ? field.max : Number.MAX_SAFE_INTEGER);
+    }
+    case 'bool':
+      if (value === undefined || value === false) return field.omitEmpty ? OMIT : false;
+      if (value !== true) throw new ProtocolError(`${name}: expected a boolean`);
+      return true;
+    case 'text':
+      if (value === undefined || value === '') return field.omitEmpty ? OMIT : '';
+      if (typeof value !== 'string') throw new ProtocolError(`${name}: expected a string`);
+      return value;
+    case 'error':
+      return typeof value === 'string' ? value : null;
+    case 'bytesList':
+    case 'textList':
+      if (value === undefined || value === null) return null;
+      if (!Array.isArray(value)) throw new ProtocolError(`${name}: expected an array`);
+      return value;
+    case 'struct':
+      return value === undefined || value === null ? null : toWire(field.schema, value as object);
+    case 'structList':
+      if (value === undefined || value === null) return null;
+      if (!Array.isArray(value)) throw new ProtocolError(`${name}: expected an array`);
+      return value.map((item: object) => toWire(field.schema, item));
+  }
+}
+
+/**
+ * Integers: cbor-x writes a JS number ≥ 2^32 as a float64, which the daemon
+ * refuses for integer fields — so large values go out as bigint, which
+ * cbor-x writes as a uint64.
+ */
+function encodeUint(value: unknown, name: string, max: number): number | bigint {
+  if (typeof value === 'bigint') {
+    if (value < 0n || value > 0xffff_ffff_ffff_ffffn) throw new ProtocolError(`${name}: out of uint64 range`);
+    return value <= 0xffff_ffffn ? Number(value) : value;
+  }
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) throw new ProtocolError(`${name}: expected a non-negative integer`);
+  if (max !== Number.MAX_SAFE_INTEGER && value > max) throw new ProtocolError(`${name}: ${value} exceeds ${max}`);
+  return value <= 0xffff_ffff ? value : BigInt(value);
+}
+
+/**
+ * `asDaemon`: decode as the daemon's Go decoder does — a byte string for a
+ * Go `[N]byte` of another length is silently zero-padded or truncated
+ * (PROTOCOL.md §2.2); BACAP lengths stay strict.
+ */
+function fromWire(schema: Schema, raw: unknown, path: string, asDaemon = false): Record<string, unknown> {
+  if (!isMap(raw)) throw new ProtocolError(`${path}: expected a map`);
+  const out: Record<string, unknown> = {};
+  for (const name in schema) {
+    const field = schema[name]!;
+    const value = Object.hasOwn(raw, field.wire) ? raw[field.wire] : undefined;
+    out[name] = decodeField(field, value, `${path}.${field.wire}`, asDaemon);
+  }
+  return out;
+}
+
+function decodeField(field: Field, value: unknown, path: string, asDaemon: boolean): unknown {
+  const absent = value === undefined || value === null;
+  switch (field.kind) {
+    case 'bytes':
+      if (absent) return field.nonNull ? new Uint8Array(field.length ?? 0) : null;
+      if (asDaemon && field.fixed === 'array' && value instanceof Uint8Array && value.length !== field.length) {
+        const fitted = new Uint8Array(field.length!);
+        fitted.set(value.subarray(0, field.length));
+        return fitted;
+      }
+      return ownedBytes(value, path, field.length);
+    case 'uint': {
+      if (absent) return 0;
+      const n = typeof value === 'bigint' && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
+      if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > field.max)
+        throw new ProtocolError(`${path}: expected an unsigned integer ≤ ${field.max}`);
+      return n;
+    }
+    case 'uint64':
+      if (absent) return 0n;
+      if (typeof value === 'number' && Number.isInteger(value) && value >= 0) return BigInt(value);
+      if (typeof value === 'bigint' && value >= 0n) return value;
+      throw new ProtocolError(`${path}: expected an unsigned integer`);
+    case 'bool':
+      if (absent) return false;
+      if (typeof value !== 'boolean') throw new ProtocolError(`${path}: expected a boolean`);
+      return value;
+    case 'text':
+      if (absent) return '';
+      if (typeof value !== 'string') throw new ProtocolError(`${path}: expected a text string`);
+      return value;
+    case 'error':
+      return typeof value === 'string' ? value : null;
+    case 'bytesList':
+      if (absent) return null;
+      if (!Array.isArray(value)) throw new ProtocolError(`${path}: expected an array`);
+      return value.map((item, i) => ownedBytes(item, `${path}[${i}]`, field.length));
+    case 'textList':
+      if (absent) return null;
+      if (!Array.isArray(value) || !value.every((item) => typeof item === 'string'))
+        throw new ProtocolError(`${path}: expected an array of text strings`);
+      return value;
+    case 'struct':
+      return absent ? null : fromWire(field.schema, value, path, asDaemon);
+    case 'structList':
+      if (absent) return null;
+      if (!Array.isArray(value)) throw new ProtocolError(`${path}: expected an array`);
+      return value.map((item, i) => fromWire(field.schema, item, `${path}[${i}]`, asDaemon));
+  }
+}
+
+function ownedBytes(value: unknown, path: string, length: number | undefined): Uint8Array {
+  if (!(value instanceof Uint8Array)) throw new ProtocolError(`${path}: expected a byte string`);
+  if (length !== undefined && value.length !== length) throw new ProtocolError(`${path}: expected ${length} bytes, got ${value.length}`);
+  // Always hand out a plain Uint8Array: a Node Buffer's `slice` is a view,
+  // which would surprise users who copy with `.slice()`.
+  return value.length < COPY_BELOW ? new Uint8Array(value) : new Uint8Array(value.buffer, value.byteOffset, value.length);
+}

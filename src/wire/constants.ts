@@ -1,0 +1,29 @@
+/**
+ * Sizes fixed by the protocol (PROTOCOL.md §1.1, §2.3, §8).
+ * Geometry-dependent sizes (payload limits) arrive in the handshake instead.
+ */
+export const WireSizes = {
+  /** Length prefix of every frame: uint32 big-endian. */
+  frameHeader: 4,
+  /** `MaxMessageSize`: the largest frame body either side accepts (40 MiB). */
+  maxFrameBody: 40 * 1024 * 1024,
+  queryId: 16,
+  messageId: 16,
+  surbId: 16,
+  appId: 16,
+  instanceToken: 16,
+  /** BLAKE2b-256 digests: envelope hash, write-cap hash, identity hashes. */
+  hash: 32,
+  /** BACAP WriteCap: Ed25519 private key (64) ‖ MessageBoxIndex (104). */
+  writeCap: 168,
+  /** BACAP ReadCap: Ed25519 public key (32) ‖ MessageBoxIndex (104). */
+  readCap: 136,
+  /** BACAP MessageBoxIndex: Idx64 LE (8) ‖ blinding factor ‖ encryption key ‖ HKDF state. */
+  messageBoxIndex: 104,
+  /** `new_keypair` seeds are exactly 32 bytes. */
+  seed: 32,
+  /** `recipient_queue_id` / `courier_queue_id` are 1–32 bytes. */
+  maxQueueId: 32,
+  /** Per-destination payload cap of the `create_courier_envelopes_*` requests (10 MiB). */
+  maxCopyPayload: 10 * 1024 * 1024,
+} as const;
