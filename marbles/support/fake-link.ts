@@ -1,0 +1,39 @@
+import { Observable, Subject } from 'rxjs';
+import type { Link } from '../../src/core/link.js';
+import { decodeRequest, type UnknownVariant } from '../../src/wire/codec.js';
+import type { DaemonMessage, DecodedRequest } from '../../src/wire/messages.js';
+
+/** A scripted daemon connection for marble tests: push messages, read what was sent. */
+export class FakeLink implements Link {
+  /** Push here to deliver messages imperatively (when no script is given). */
+  readonly incoming = new Subject<DaemonMessage | UnknownVariant>();
+  readonly sent: DecodedRequest[] = [];
+  closed = false;
+  readonly messages$: Observable<DaemonMessage | UnknownVariant>;
+
+  constructor(
+    scripted?: Observable<DaemonMessage | UnknownVariant>,
+    private readonly now: () => number = () => 0,
+  ) {
+    this.messages$ = scripted ?? this.incoming;
+  }
+
+  /** Times (scheduler frames) at which each request was sent, parallel to `sent`. */
+  readonly sentAt: number[] = [];
+
+  send(body: Uint8Array): void {
+    const request = decodeRequest(body);
+    if (request.type === 'unknown') throw new Error('sent an unknown request');
+    this.sent.push(request);
+    this.sentAt.push(this.now());
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+
+  /** The sent requests' types, for compact assertions. */
+  sentTypes(): string[] {
+    return this.sent.map((r) => r.type);
+  }
+}

@@ -1,0 +1,24 @@
+import type { SchedulerLike } from 'rxjs';
+import type { ConnectionState } from '../core/connection-state.js';
+import type { IdGenerator } from '../core/ids.js';
+import type { Logger } from '../core/logger.js';
+import type { PKIDocument } from '../pki/pki-document.js';
+import type { RequestEngine } from './request-engine.js';
+
+/**
+ * What the feature modules (messaging, PKI, Pigeonhole, streams) need from
+ * the client. They are plain functions of this context, so `ThinClient`
+ * stays a thin façade and each feature lives in its own file.
+ */
+export interface ClientContext {
+  readonly requests: RequestEngine;
+  readonly ids: IdGenerator;
+  readonly scheduler: SchedulerLike;
+  readonly logger: Logger;
+  /** Uniform [0, 1) numbers (service choice, jitter). */
+  readonly randomFraction: () => number;
+  /** The current connection state (geometry, mixnet flag). */
+  state(): ConnectionState;
+  /** The latest PKI document, or null before the first. */
+  pkiDocument(): PKIDocument | null;
+}

@@ -1,0 +1,43 @@
+import { Observable } from 'rxjs';
+import type { Link } from '../core/link.js';
+import type { ByteStream } from '../transport/byte-stream.js';
+import { decodeDaemonMessage, type UnknownVariant } from '../wire/codec.js';
+import { FrameDecoder } from '../wire/frame-decoder.js';
+import { frameHeader } from '../wire/frame-encoder.js';
+import type { DaemonMessage } from '../wire/messages.js';
+
+/**
+ * Turns a byte stream into a message link: frames are reassembled from any
+ * chunking, decoded, and emitted synchronously in order; requests are
+ * written as `[length prefix, body]` so the body is not copied.
+ *
+ * Any framing or decoding error makes the stream unusable (we cannot trust
+ * what follows, and a lost reply would leave its request hanging), so the
+ * error ends `messages$` and the owner resets the connection.
+ */
+export function frameLink(stream: ByteStream, maxFrameBody?: number): Link {
+  const messages$ = new Observable<DaemonMessage | UnknownVariant>((subscriber) => {
+    const decoder = new FrameDecoder(maxFrameBody);
+    const emit = (body: Uint8Array) => subscriber.next(decodeDaemonMessage(body));
+    const subscription = stream.chunks$.subscribe({
+      next: (chunk) => {
+        try {
+          decoder.push(chunk, emit);
+        } catch (error) {
+          subscriber.error(error);
+          stream.close();
+        }
+      },
+      error: (error: unknown) => subscriber.error(error),
+      complete: () => subscriber.complete(),
+    });
+    return () => subscription.unsubscribe();
+  });
+  return {
+    messages$,
+    send(body: Uint8Array): void {
+      stream.write([frameHeader(body.length, maxFrameBody), body]);
+    },
+    close: () => stream.close(),
+  };
+}

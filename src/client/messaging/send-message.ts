@@ -1,0 +1,91 @@
+import { EMPTY, Observable, defer } from 'rxjs';
+import { MessageSendError, OfflineError } from '../../errors/local-errors.js';
+import type { ServiceDestination } from '../../pki/service-descriptor.js';
+import { WireSizes } from '../../wire/constants.js';
+import type { DaemonMessageOf } from '../../wire/messages.js';
+import type { ClientContext } from '../client-context.js';
+import { checkBytes } from '../validate.js';
+
+/** The `message_sent_event` for a send with a SURB. */
+export type MessageSentEvent = DaemonMessageOf<'message_sent_event'>;
+
+/**
+ * Validates a legacy send (PROTOCOL.md §4.3, §9): refused offline like the
+ * reference clients, payload checked against `UserForwardPayloadLength`.
+ */
+export function checkSend(ctx: ClientContext, request: string, payload: unknown, destination: ServiceDestination): void {
+  const state = ctx.state();
+  if (!state.mixnet) throw new OfflineError(request);
+  const max = state.sphinxGeometry?.userForwardPayloadLength;
+  checkBytes('payload', payload, max === undefined ? {} : { max });
+  checkBytes('destinationIdHash', destination?.destinationIdHash, { length: WireSizes.hash });
+  checkBytes('recipientQueueId', destination?.recipientQueueId, { min: 1, max: WireSizes.maxQueueId });
+}
+
+/**
+ * Sends a message to a mixnet service without a SURB: the service cannot
+ * reply and the daemon reports nothing back (PROTOCOL.md §5). Completes once
+ * the request is handed to the connection.
+ *
+ * @example
+ * await lastValueFrom(client.sendMessageWithoutReply(payload, echo.toDestination()), { defaultValue: undefined });
+ */
+export function sendMessageWithoutReply(ctx: ClientContext, payload: Uint8Array, destination: ServiceDestination): Observable<never> {
+  return defer(() => {
+    checkSend(ctx, 'send_message', payload, destination);
+    ctx.requests.sendUncorrelated({
+      type: 'send_message',
+      withSurb: false,
+      destinationIdHash: destination.destinationIdHash,
+      recipientQueueId: destination.recipientQueueId,
+      payload,
+    });
+    return EMPTY;
+  });
+}
+
+/**
+ * Sends a message with a SURB under `surbId`, emits the daemon's
+ * `message_sent_event` and completes. The service's reply arrives later as
+ * a `message_reply_event` on `client.events$` with the same `surbId` (Go's
+ * `SendMessage`). For a request/reply in one Observable use `send`.
+ *
+ * @example
+ * const surbId = client.newSURBID();
+ * client.events$.pipe(filter((e) => e.type === 'message_reply_event' && equal(e.surbId, surbId))).subscribe(…);
+ * client.sendMessage(surbId, payload, echo.toDestination()).subscribe();
+ */
+export function sendMessage(ctx: ClientContext, surbId: Uint8Array, payload: Uint8Array, destination: ServiceDestination): Observable<MessageSentEvent> {
+  return new Observable<MessageSentEvent>((subscriber) => {
+    checkBytes('surbId', surbId, { length: WireSizes.surbId });
+    checkSend(ctx, 'send_message', payload, destination);
+    const registration = ctx.requests.registerSurb(surbId, {
+      kind: 'send_message',
+      onReconnect: 'resume-only',
+      request: {
+        type: 'send_message',
+        withSurb: true,
+        surbId,
+        destinationIdHash: destination.destinationIdHash,
+        recipientQueueId: destination.recipientQueueId,
+        payload,
+      },
+      deliver: (message) => {
+        if (message.type !== 'message_sent_event') return false;
+        registration.remove();
+        if (message.err) subscriber.error(new MessageSendError(message.err));
+        else {
+          subscriber.next(message);
+          subscriber.complete();
+        }
+        return true;
+      },
+      fail: (error) => {
+        registration.remove();
+        subscriber.error(error);
+      },
+    });
+    registration.send();
+    return () => registration.remove();
+  });
+}

@@ -1,0 +1,99 @@
+import { Observable, firstValueFrom, timer } from 'rxjs';
+import { MessageSendError, RequestTimeoutError } from '../../errors/local-errors.js';
+import type { ServiceDestination } from '../../pki/service-descriptor.js';
+import type { ClientContext } from '../client-context.js';
+import type { RequestOptions } from '../request-engine.js';
+import { withTimeout } from '../with-timeout.js';
+import { checkSend } from './send-message.js';
+
+/**
+ * How long after `message_sent_event` a reply can still arrive: the daemon
+ * keeps a SURB for `reply_eta + (2·hops + 3) · 500 ms` and then drops late
+ * replies silently (DAEMON.md §6), so waiting longer would only hang.
+ * `nrHops` counts every hop, so this is a little more generous than the
+ * daemon's `(2·layers + 3)`; a further 5 s covers scheduling slack.
+ */
+export function replyDeadlineMs(replyEtaNs: number, nrHops: number): number {
+  return Math.ceil(replyEtaNs / 1e6) + (2 * nrHops + 3) * 500 + 5000;
+}
+
+/**
+ * Sends `payload` to a service with a fresh SURB, emits the reply payload
+ * and completes — cold: nothing is sent until you subscribe. Fails with
+ * `OfflineError` when the daemon is offline, `MessageSendError` when the
+ * daemon could not send, and `RequestTimeoutError` when no reply came
+ * before the daemon dropped its SURB (or before `options.timeoutMs`).
+ *
+ * The reply payload is the whole decrypted SURB payload, which for the
+ * echo service is the zero-padded request: compare prefixes.
+ *
+ * @example
+ * const echo = client.getService('echo');
+ * const reply = await firstValueFrom(client.send(new TextEncoder().encode('ping'), echo.toDestination()));
+ */
+export function send(ctx: ClientContext, payload: Uint8Array, destination: ServiceDestination, options: RequestOptions = {}): Observable<Uint8Array> {
+  const source = new Observable<Uint8Array>((subscriber) => {
+    checkSend(ctx, 'send_message', payload, destination);
+    const surbId = ctx.ids.newSURBID();
+    let deadline: { unsubscribe(): void } | null = null;
+    const registration = ctx.requests.registerSurb(surbId, {
+      kind: 'send_message',
+      onReconnect: 'resume-only',
+      request: {
+        type: 'send_message',
+        withSurb: true,
+        surbId,
+        destinationIdHash: destination.destinationIdHash,
+        recipientQueueId: destination.recipientQueueId,
+        payload,
+      },
+      deliver: (message) => {
+        if (message.type === 'message_sent_event') {
+          if (message.err) {
+            registration.remove();
+            subscriber.error(new MessageSendError(message.err));
+            return true;
+          }
+          const hops = ctx.state().sphinxGeometry?.nrHops ?? 5;
+          const ms = replyDeadlineMs(message.replyEta, hops);
+          deadline = timer(ms, ctx.scheduler).subscribe(() => {
+            registration.remove();
+            subscriber.error(new RequestTimeoutError('send_message (the daemon has dropped the SURB)', ms));
+          });
+          return false;
+        }
+        if (message.type !== 'message_reply_event') return false;
+        registration.remove();
+        subscriber.next(message.payload ?? new Uint8Array(0));
+        subscriber.complete();
+        return true;
+      },
+      fail: (error) => {
+        registration.remove();
+        subscriber.error(error);
+      },
+    });
+    registration.send();
+    return () => {
+      deadline?.unsubscribe();
+      registration.remove();
+    };
+  });
+  return source.pipe(withTimeout('send_message', options.timeoutMs, ctx.scheduler));
+}
+
+/**
+ * The Promise form of {@link send}, with a timeout (default 30 s, the
+ * reference clients' recommendation).
+ *
+ * @example
+ * const reply = await client.blockingSendMessage(payload, echo.toDestination(), { timeoutMs: 10_000 });
+ */
+export function blockingSendMessage(
+  ctx: ClientContext,
+  payload: Uint8Array,
+  destination: ServiceDestination,
+  options: RequestOptions = {},
+): Promise<Uint8Array> {
+  return firstValueFrom(send(ctx, payload, destination, { timeoutMs: options.timeoutMs ?? 30_000 }));
+}

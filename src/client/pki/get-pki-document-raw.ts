@@ -1,0 +1,56 @@
+import type { Observable } from 'rxjs';
+import { thinClientErrorFor } from '../../errors/error-for-code.js';
+import type { DirectoryAuthority } from '../../wire/messages.js';
+import type { ClientContext } from '../client-context.js';
+import type { RequestOptions } from '../request-engine.js';
+import { checkUint } from '../validate.js';
+
+/** The signed PKI document as the daemon fetched it (PROTOCOL.md §6.4). */
+export interface RawPKIDocument {
+  /** The canonical-CBOR `cert.Certificate`; decode with `decodeSignedPKIDocument`. */
+  readonly payload: Uint8Array;
+  /** The document's own epoch. */
+  readonly epoch: bigint;
+}
+
+/**
+ * The cert-wrapped signed PKI document for `epoch` (0 = the daemon's
+ * current epoch), with every directory authority signature intact. Fails
+ * with `ServiceUnavailableError` (code 10) when the daemon has no document
+ * for that epoch — always, for an offline daemon.
+ *
+ * @example
+ * const { payload, epoch } = await firstValueFrom(client.getPKIDocumentRaw());
+ */
+export function getPKIDocumentRaw(ctx: ClientContext, epoch: number | bigint = 0, options?: RequestOptions): Observable<RawPKIDocument> {
+  const checked = checkUint('epoch', epoch);
+  return ctx.requests.query({
+    request: { type: 'get_pki_document', epoch: checked },
+    replyType: 'get_pki_document_reply',
+    options,
+    result: (reply) => {
+      if (reply.errorCode !== 0) throw thinClientErrorFor(reply.errorCode, { request: 'get_pki_document', detail: `epoch ${reply.epoch}` });
+      return { payload: reply.payload ?? new Uint8Array(0), epoch: reply.epoch };
+    },
+  });
+}
+
+/**
+ * The directory authorities the daemon is configured with, e.g. to map
+ * certificate signatures (`identityKeyHash`) to names. Fails with
+ * `ServiceUnavailableError` when none are configured.
+ *
+ * @example
+ * const authorities = await firstValueFrom(client.getDirectoryAuthorities());
+ */
+export function getDirectoryAuthorities(ctx: ClientContext, options?: RequestOptions): Observable<DirectoryAuthority[]> {
+  return ctx.requests.query({
+    request: { type: 'get_directory_authorities' },
+    replyType: 'get_directory_authorities_reply',
+    options,
+    result: (reply) => {
+      if (reply.errorCode !== 0) throw thinClientErrorFor(reply.errorCode, { request: 'get_directory_authorities' });
+      return reply.authorities ?? [];
+    },
+  });
+}
