@@ -23,6 +23,32 @@ import { frameLink } from './frame-link.js';
 import { getDirectoryAuthorities, getPKIDocumentRaw, type RawPKIDocument } from './pki/get-pki-document-raw.js';
 import { blockingSendMessage, send } from './messaging/send.js';
 import { sendMessage, sendMessageWithoutReply, type MessageSentEvent } from './messaging/send-message.js';
+import { cancelResendingCopyCommand, startResendingCopyCommand } from './pigeonhole/copy-command.js';
+import {
+  createCourierEnvelopesFromMultiPayload,
+  createCourierEnvelopesFromPayload,
+  createCourierEnvelopesFromTombstoneRange,
+} from './pigeonhole/copy-stream-envelopes.js';
+import { encryptRead, encryptWrite } from './pigeonhole/encrypt.js';
+import { getMessageBoxIndexCounter, nextMessageBoxIndex } from './pigeonhole/message-box-index.js';
+import { newKeypair } from './pigeonhole/new-keypair.js';
+import type {
+  CourierDestination,
+  CreateEnvelopesResult,
+  DestinationPayload,
+  EncryptResult,
+  KeypairResult,
+  StartResendingParams,
+  StartResendingResult,
+  TombstoneRangeResult,
+} from './pigeonhole/pigeonhole-types.js';
+import {
+  cancelResendingEncryptedMessage,
+  startResendingEncryptedMessage,
+  startResendingEncryptedMessageNoRetry,
+  startResendingEncryptedMessageReturnBoxExists,
+} from './pigeonhole/start-resending.js';
+import { tombstoneRange } from './pigeonhole/tombstone-range.js';
 import { RequestEngine, type RequestOptions } from './request-engine.js';
 import type { ThinClientOptions } from './thin-client-options.js';
 import { checkBytes } from './validate.js';
@@ -193,14 +219,17 @@ export class ThinClient {
   }
 
   /** The Sphinx geometry from the handshake; throws before the first handshake. */
-  get sphinxGeometry(): SphinxGeometry {
+  sphinxGeometry(): SphinxGeometry {
     const geometry = this.stateSubject.value.sphinxGeometry;
     if (!geometry) throw new InvalidArgumentError('sphinxGeometry', 'not known before the first handshake');
     return geometry;
   }
 
-  /** The Pigeonhole geometry from the handshake; throws before the first handshake. */
-  get pigeonholeGeometry(): PigeonholeGeometry {
+  /**
+   * The Pigeonhole geometry from the handshake (payload sizes; e.g.
+   * `maxPlaintextPayloadLength` per box); throws before the first handshake.
+   */
+  pigeonholeGeometry(): PigeonholeGeometry {
     const geometry = this.stateSubject.value.pigeonholeGeometry;
     if (!geometry) throw new InvalidArgumentError('pigeonholeGeometry', 'not known before the first handshake');
     return geometry;
@@ -280,6 +309,104 @@ export class ThinClient {
   /** {@inheritDoc blockingSendMessage} */
   blockingSendMessage(payload: Uint8Array, destination: ServiceDestination, options?: RequestOptions): Promise<Uint8Array> {
     return blockingSendMessage(this.context, payload, destination, options);
+  }
+
+  // ---- Pigeonhole primitives ---------------------------------------------
+
+  /** {@inheritDoc newKeypair} */
+  newKeypair(seed: Uint8Array, options?: RequestOptions): Observable<KeypairResult> {
+    return newKeypair(this.context, seed, options);
+  }
+
+  /** {@inheritDoc nextMessageBoxIndex} */
+  nextMessageBoxIndex(messageBoxIndex: Uint8Array, options?: RequestOptions): Observable<Uint8Array> {
+    return nextMessageBoxIndex(this.context, messageBoxIndex, options);
+  }
+
+  /** {@inheritDoc getMessageBoxIndexCounter} */
+  getMessageBoxIndexCounter(messageBoxIndex: Uint8Array, options?: RequestOptions): Observable<bigint> {
+    return getMessageBoxIndexCounter(this.context, messageBoxIndex, options);
+  }
+
+  /** {@inheritDoc encryptRead} */
+  encryptRead(readCap: Uint8Array, messageBoxIndex: Uint8Array, options?: RequestOptions): Observable<EncryptResult> {
+    return encryptRead(this.context, readCap, messageBoxIndex, options);
+  }
+
+  /** {@inheritDoc encryptWrite} */
+  encryptWrite(plaintext: Uint8Array, writeCap: Uint8Array, messageBoxIndex: Uint8Array, options?: RequestOptions): Observable<EncryptResult> {
+    return encryptWrite(this.context, plaintext, writeCap, messageBoxIndex, options);
+  }
+
+  /** {@inheritDoc startResendingEncryptedMessage} */
+  startResendingEncryptedMessage(params: StartResendingParams, options?: RequestOptions): Observable<StartResendingResult> {
+    return startResendingEncryptedMessage(this.context, params, options);
+  }
+
+  /** {@inheritDoc startResendingEncryptedMessageReturnBoxExists} */
+  startResendingEncryptedMessageReturnBoxExists(params: StartResendingParams, options?: RequestOptions): Observable<StartResendingResult> {
+    return startResendingEncryptedMessageReturnBoxExists(this.context, params, options);
+  }
+
+  /** {@inheritDoc startResendingEncryptedMessageNoRetry} */
+  startResendingEncryptedMessageNoRetry(params: StartResendingParams, options?: RequestOptions): Observable<StartResendingResult> {
+    return startResendingEncryptedMessageNoRetry(this.context, params, options);
+  }
+
+  /** {@inheritDoc cancelResendingEncryptedMessage} */
+  cancelResendingEncryptedMessage(envelopeHash: Uint8Array, options?: RequestOptions): Observable<void> {
+    return cancelResendingEncryptedMessage(this.context, envelopeHash, options);
+  }
+
+  /** {@inheritDoc tombstoneRange} */
+  tombstoneRange(writeCap: Uint8Array, start: Uint8Array, maxCount: number, options?: RequestOptions): Observable<TombstoneRangeResult> {
+    return tombstoneRange(this.context, writeCap, start, maxCount, options);
+  }
+
+  /** {@inheritDoc createCourierEnvelopesFromPayload} */
+  createCourierEnvelopesFromPayload(
+    payload: Uint8Array,
+    destWriteCap: Uint8Array,
+    destStartIndex: Uint8Array,
+    isStart: boolean,
+    isLast: boolean,
+    options?: RequestOptions,
+  ): Observable<CreateEnvelopesResult> {
+    return createCourierEnvelopesFromPayload(this.context, payload, destWriteCap, destStartIndex, isStart, isLast, options);
+  }
+
+  /** {@inheritDoc createCourierEnvelopesFromMultiPayload} */
+  createCourierEnvelopesFromMultiPayload(
+    destinations: readonly DestinationPayload[],
+    isStart: boolean,
+    isLast: boolean,
+    buffer?: Uint8Array | null,
+    options?: RequestOptions,
+  ): Observable<CreateEnvelopesResult> {
+    return createCourierEnvelopesFromMultiPayload(this.context, destinations, isStart, isLast, buffer ?? null, options);
+  }
+
+  /** {@inheritDoc createCourierEnvelopesFromTombstoneRange} */
+  createCourierEnvelopesFromTombstoneRange(
+    destWriteCap: Uint8Array,
+    destStartIndex: Uint8Array,
+    maxCount: number,
+    isStart: boolean,
+    isLast: boolean,
+    buffer?: Uint8Array | null,
+    options?: RequestOptions,
+  ): Observable<CreateEnvelopesResult> {
+    return createCourierEnvelopesFromTombstoneRange(this.context, destWriteCap, destStartIndex, maxCount, isStart, isLast, buffer ?? null, options);
+  }
+
+  /** {@inheritDoc startResendingCopyCommand} */
+  startResendingCopyCommand(writeCap: Uint8Array, courier?: CourierDestination, options?: RequestOptions): Observable<void> {
+    return startResendingCopyCommand(this.context, writeCap, courier, options);
+  }
+
+  /** {@inheritDoc cancelResendingCopyCommand} */
+  cancelResendingCopyCommand(writeCapHash: Uint8Array, options?: RequestOptions): Observable<void> {
+    return cancelResendingCopyCommand(this.context, writeCapHash, options);
   }
 
   // ---- internals ---------------------------------------------------------

@@ -1,0 +1,79 @@
+import { map, type Observable } from 'rxjs';
+import { copyCommandErrorFor } from '../../errors/error-for-code.js';
+import { blake2b256 } from '../../pki/blake2b256.js';
+import { WireSizes } from '../../wire/constants.js';
+import type { ClientContext } from '../client-context.js';
+import type { RequestOptions } from '../request-engine.js';
+import { checkBytes } from '../validate.js';
+import type { CourierDestination } from './pigeonhole-types.js';
+import { checkErrorCode } from './reply-checks.js';
+
+/**
+ * BLAKE2b-256 of a 168-byte write capability: the handle of a copy command
+ * (`cancel_resending_copy_command.write_cap_hash`).
+ */
+export function writeCapHash(writeCap: Uint8Array): Uint8Array {
+  return blake2b256(checkBytes('writeCap', writeCap, { length: WireSizes.writeCap }));
+}
+
+/**
+ * Tells a courier to execute the copy stream written to the temporary
+ * channel of `writeCap` (from its first index up to the element marked
+ * final), atomically applying every envelope to its destination. Emits
+ * once when the courier reports success. Mixnet-bound; polling takes ~5 s
+ * per round at the daemon.
+ *
+ * `courier` pins the command to one courier (from `getDistinctCouriers`),
+ * which nested copies need so that no one courier sees both layers.
+ * Unsubscribing cancels (`cancel_resending_copy_command`).
+ *
+ * Fails with `CopyCommandFailedError` (`replicaErrorCode`,
+ * `failedEnvelopeIndex`; boxes written before the failure stay written).
+ *
+ * @example
+ * await firstValueFrom(client.startResendingCopyCommand(temp.writeCap));
+ */
+export function startResendingCopyCommand(
+  ctx: ClientContext,
+  writeCap: Uint8Array,
+  courier?: CourierDestination,
+  options?: RequestOptions,
+): Observable<void> {
+  const hash = writeCapHash(writeCap);
+  if (courier) {
+    checkBytes('courier.courierIdentityHash', courier.courierIdentityHash, { length: WireSizes.hash });
+    checkBytes('courier.courierQueueId', courier.courierQueueId, { min: 1, max: WireSizes.maxQueueId });
+  }
+  return ctx.requests
+    .query({
+      request: {
+        type: 'start_resending_copy_command',
+        writeCap,
+        courierIdentityHash: courier?.courierIdentityHash ?? null,
+        courierQueueId: courier?.courierQueueId ?? null,
+      },
+      replyType: 'start_resending_copy_command_reply',
+      cancel: { type: 'cancel_resending_copy_command', writeCapHash: hash },
+      options,
+      result: (reply) => {
+        if (reply.errorCode !== 0) throw copyCommandErrorFor(reply, { request: 'start_resending_copy_command' });
+      },
+    })
+    .pipe(map(() => undefined));
+}
+
+/**
+ * Stops the daemon's ARQ for the copy command whose write cap hashes to
+ * `writeCapHash` (see {@link writeCapHash}). Usually unsubscribing is enough.
+ */
+export function cancelResendingCopyCommand(ctx: ClientContext, hash: Uint8Array, options?: RequestOptions): Observable<void> {
+  checkBytes('writeCapHash', hash, { length: WireSizes.hash });
+  return ctx.requests
+    .query({
+      request: { type: 'cancel_resending_copy_command', writeCapHash: hash },
+      replyType: 'cancel_resending_copy_command_reply',
+      options,
+      result: checkErrorCode,
+    })
+    .pipe(map(() => undefined));
+}

@@ -1,0 +1,126 @@
+import type { Observable } from 'rxjs';
+import { InvalidArgumentError } from '../../errors/local-errors.js';
+import { WireSizes } from '../../wire/constants.js';
+import type { ClientContext } from '../client-context.js';
+import type { RequestOptions } from '../request-engine.js';
+import { checkBoolean, checkBytes, checkUint } from '../validate.js';
+import type { CreateEnvelopesResult, DestinationPayload } from './pigeonhole-types.js';
+import { checkErrorCode } from './reply-checks.js';
+
+/*
+ * Copy streams (DAEMON.md §5): the daemon packs destination writes into
+ * copy-stream elements, one per box of a temporary channel; a courier then
+ * replays them atomically (`startResendingCopyCommand`). These calls are
+ * local and stateless; a residual `buffer` carries the encoder's tail from
+ * one call to the next.
+ */
+
+function checkDestination(prefix: string, payload: unknown, writeCap: unknown, startIndex: unknown): void {
+  checkBytes(`${prefix}payload`, payload, { max: WireSizes.maxCopyPayload });
+  checkBytes(`${prefix}writeCap`, writeCap, { length: WireSizes.writeCap });
+  checkBytes(`${prefix}startIndex`, startIndex, { length: WireSizes.messageBoxIndex });
+}
+
+/**
+ * Packs `payload` (≤ 10 MiB) for one destination channel starting at
+ * `destStartIndex`. Stateless: every call flushes (no buffer).
+ *
+ * @example
+ * const { envelopes, nextDestIndex } = await firstValueFrom(
+ *   client.createCourierEnvelopesFromPayload(payload, dest.writeCap, dest.index, true, true));
+ */
+export function createCourierEnvelopesFromPayload(
+  ctx: ClientContext,
+  payload: Uint8Array,
+  destWriteCap: Uint8Array,
+  destStartIndex: Uint8Array,
+  isStart: boolean,
+  isLast: boolean,
+  options?: RequestOptions,
+): Observable<CreateEnvelopesResult> {
+  checkDestination('', payload, destWriteCap, destStartIndex);
+  checkBoolean('isStart', isStart);
+  checkBoolean('isLast', isLast);
+  return ctx.requests.query({
+    request: { type: 'create_courier_envelopes_from_payload', payload, destWriteCap, destStartIndex, isStart, isLast },
+    replyType: 'create_courier_envelopes_from_payload_reply',
+    options,
+    result: (reply) => {
+      checkErrorCode(reply);
+      return { envelopes: reply.envelopes ?? [], buffer: null, nextDestIndex: reply.nextDestIndex, nextDestIndices: null };
+    },
+  });
+}
+
+/**
+ * Packs writes to several channels into one copy stream (less padding than
+ * one stream each). Pass the previous call's `buffer` to continue a stream,
+ * and `isLast` on the final call to flush it.
+ *
+ * @example
+ * const first = await firstValueFrom(client.createCourierEnvelopesFromMultiPayload([a, b], true, false));
+ * const last = await firstValueFrom(client.createCourierEnvelopesFromMultiPayload([c], false, true, first.buffer));
+ */
+export function createCourierEnvelopesFromMultiPayload(
+  ctx: ClientContext,
+  destinations: readonly DestinationPayload[],
+  isStart: boolean,
+  isLast: boolean,
+  buffer: Uint8Array | null = null,
+  options?: RequestOptions,
+): Observable<CreateEnvelopesResult> {
+  if (!Array.isArray(destinations) || destinations.length === 0) throw new InvalidArgumentError('destinations', 'expected at least one destination');
+  destinations.forEach((d, i) => checkDestination(`destinations[${i}].`, d?.payload, d?.writeCap, d?.startIndex));
+  checkBoolean('isStart', isStart);
+  checkBoolean('isLast', isLast);
+  if (buffer !== null) checkBytes('buffer', buffer);
+  return ctx.requests.query({
+    request: {
+      type: 'create_courier_envelopes_from_multi_payload',
+      destinations: destinations.map(({ payload, writeCap, startIndex }) => ({ payload, writeCap, startIndex })),
+      isStart,
+      isLast,
+      buffer,
+    },
+    replyType: 'create_courier_envelopes_from_multi_payload_reply',
+    options,
+    result: (reply) => {
+      checkErrorCode(reply);
+      return { envelopes: reply.envelopes ?? [], buffer: reply.buffer, nextDestIndex: null, nextDestIndices: reply.nextDestIndices ?? [] };
+    },
+  });
+}
+
+/**
+ * Packs tombstones for `maxCount` boxes of a channel from `destStartIndex`
+ * into a copy stream, so a courier deletes them atomically.
+ *
+ * @example
+ * const { envelopes } = await firstValueFrom(client.createCourierEnvelopesFromTombstoneRange(writeCap, start, 10, true, true));
+ */
+export function createCourierEnvelopesFromTombstoneRange(
+  ctx: ClientContext,
+  destWriteCap: Uint8Array,
+  destStartIndex: Uint8Array,
+  maxCount: number,
+  isStart: boolean,
+  isLast: boolean,
+  buffer: Uint8Array | null = null,
+  options?: RequestOptions,
+): Observable<CreateEnvelopesResult> {
+  checkBytes('destWriteCap', destWriteCap, { length: WireSizes.writeCap });
+  checkBytes('destStartIndex', destStartIndex, { length: WireSizes.messageBoxIndex });
+  const count = Number(checkUint('maxCount', maxCount, 0xffff_ffffn));
+  checkBoolean('isStart', isStart);
+  checkBoolean('isLast', isLast);
+  if (buffer !== null) checkBytes('buffer', buffer);
+  return ctx.requests.query({
+    request: { type: 'create_courier_envelopes_from_tombstone_range', destWriteCap, destStartIndex, maxCount: count, isStart, isLast, buffer },
+    replyType: 'create_courier_envelopes_from_tombstone_range_reply',
+    options,
+    result: (reply) => {
+      checkErrorCode(reply);
+      return { envelopes: reply.envelopes ?? [], buffer: reply.buffer, nextDestIndex: reply.nextDestIndex, nextDestIndices: null };
+    },
+  });
+}

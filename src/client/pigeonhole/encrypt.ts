@@ -1,0 +1,65 @@
+import type { Observable } from 'rxjs';
+import { WireSizes } from '../../wire/constants.js';
+import type { DaemonMessageOf } from '../../wire/messages.js';
+import type { ClientContext } from '../client-context.js';
+import type { RequestOptions } from '../request-engine.js';
+import { checkBytes } from '../validate.js';
+import type { EncryptResult } from './pigeonhole-types.js';
+import { checkErrorCode, present } from './reply-checks.js';
+
+function toEncryptResult(reply: DaemonMessageOf<'encrypt_read_reply'> | DaemonMessageOf<'encrypt_write_reply'>): EncryptResult {
+  checkErrorCode(reply);
+  return {
+    messageCiphertext: present(reply.messageCiphertext, 'message_ciphertext', reply),
+    envelopeDescriptor: present(reply.envelopeDescriptor, 'envelope_descriptor', reply),
+    envelopeHash: present(reply.envelopeHash, 'envelope_hash', reply),
+    nextMessageBoxIndex: present(reply.nextMessageBoxIndex, 'next_message_box_index', reply),
+  };
+}
+
+/**
+ * Prepares a read of box `messageBoxIndex`. Local, but needs the daemon's
+ * PKI document (offline daemons answer `DaemonInternalError`, code 4).
+ * Send the result with `startResendingEncryptedMessage({ readCap, messageBoxIndex, ...result })`.
+ *
+ * @example
+ * const envelope = await firstValueFrom(client.encryptRead(readCap, index));
+ */
+export function encryptRead(ctx: ClientContext, readCap: Uint8Array, messageBoxIndex: Uint8Array, options?: RequestOptions): Observable<EncryptResult> {
+  checkBytes('readCap', readCap, { length: WireSizes.readCap });
+  checkBytes('messageBoxIndex', messageBoxIndex, { length: WireSizes.messageBoxIndex });
+  return ctx.requests.query({
+    request: { type: 'encrypt_read', readCap, messageBoxIndex },
+    replyType: 'encrypt_read_reply',
+    options,
+    result: toEncryptResult,
+  });
+}
+
+/**
+ * Prepares a write of `plaintext` (at most `MaxPlaintextPayloadLength`
+ * bytes, checked here) to box `messageBoxIndex`. An empty plaintext makes a
+ * tombstone. Local, needs the PKI document.
+ *
+ * @example
+ * const envelope = await firstValueFrom(client.encryptWrite(text, writeCap, index));
+ * await firstValueFrom(client.startResendingEncryptedMessage({ writeCap, ...envelope }));
+ */
+export function encryptWrite(
+  ctx: ClientContext,
+  plaintext: Uint8Array,
+  writeCap: Uint8Array,
+  messageBoxIndex: Uint8Array,
+  options?: RequestOptions,
+): Observable<EncryptResult> {
+  const max = ctx.state().pigeonholeGeometry?.maxPlaintextPayloadLength;
+  checkBytes('plaintext', plaintext, max === undefined ? {} : { max });
+  checkBytes('writeCap', writeCap, { length: WireSizes.writeCap });
+  checkBytes('messageBoxIndex', messageBoxIndex, { length: WireSizes.messageBoxIndex });
+  return ctx.requests.query({
+    request: { type: 'encrypt_write', plaintext, writeCap, messageBoxIndex },
+    replyType: 'encrypt_write_reply',
+    options,
+    result: toEncryptResult,
+  });
+}

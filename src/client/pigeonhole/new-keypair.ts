@@ -1,0 +1,33 @@
+import type { Observable } from 'rxjs';
+import { WireSizes } from '../../wire/constants.js';
+import type { ClientContext } from '../client-context.js';
+import type { RequestOptions } from '../request-engine.js';
+import { checkBytes } from '../validate.js';
+import type { KeypairResult } from './pigeonhole-types.js';
+import { checkErrorCode, present } from './reply-checks.js';
+
+/**
+ * Creates a channel's capabilities from a 32-byte seed (deterministic: the
+ * same seed gives the same channel — keep it secret like the write cap).
+ * Local: the daemon answers at once, online or not.
+ *
+ * @example
+ * const seed = crypto.getRandomValues(new Uint8Array(32));
+ * const { writeCap, readCap, firstMessageIndex } = await firstValueFrom(client.newKeypair(seed));
+ */
+export function newKeypair(ctx: ClientContext, seed: Uint8Array, options?: RequestOptions): Observable<KeypairResult> {
+  checkBytes('seed', seed, { length: WireSizes.seed });
+  return ctx.requests.query({
+    request: { type: 'new_keypair', seed },
+    replyType: 'new_keypair_reply',
+    options,
+    result: (reply) => {
+      checkErrorCode(reply);
+      return {
+        writeCap: present(reply.writeCap, 'write_cap', reply),
+        readCap: present(reply.readCap, 'read_cap', reply),
+        firstMessageIndex: present(reply.firstMessageIndex, 'first_message_index', reply),
+      };
+    },
+  });
+}
