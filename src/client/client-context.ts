@@ -1,4 +1,4 @@
-import type { SchedulerLike } from 'rxjs';
+import type { Observable, SchedulerLike } from 'rxjs';
 import type { ConnectionState } from '../core/connection-state.js';
 import type { IdGenerator } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
@@ -19,6 +19,10 @@ export interface ClientContext {
   readonly randomFraction: () => number;
   /** The current connection state (geometry, mixnet flag). */
   state(): ConnectionState;
+  /** The connection state as it changes (replays the current one). */
+  readonly state$: Observable<ConnectionState>;
+  /** Fresh random bytes from the client's CSPRNG (temporary channel seeds). */
+  randomBytes(length: number): Uint8Array;
   /** The latest PKI document, or null before the first. */
   pkiDocument(): PKIDocument | null;
 }

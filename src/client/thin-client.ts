@@ -50,6 +50,12 @@ import {
 } from './pigeonhole/start-resending.js';
 import { tombstoneRange } from './pigeonhole/tombstone-range.js';
 import { RequestEngine, type RequestOptions } from './request-engine.js';
+import { copySend, copyTombstones, type CopyDestination, type CopySendOptions } from './streams/copy-send.js';
+import { read, type ReadOptions } from './streams/read.js';
+import { readStream$, type ReadStreamOptions } from './streams/read-stream.js';
+import { tail$, type StreamMessage, type TailOptions } from './streams/tail.js';
+import { write, type WriteOptions } from './streams/write.js';
+import { writeStream, type WriteStreamOptions, type WriteStreamProgress } from './streams/write-stream.js';
 import type { ThinClientOptions } from './thin-client-options.js';
 import { checkBytes } from './validate.js';
 
@@ -134,6 +140,8 @@ export class ThinClient {
       logger: this.logger,
       randomFraction: this.randomFraction,
       state: () => this.stateSubject.value,
+      state$: this.stateSubject.asObservable(),
+      randomBytes: random,
       pkiDocument: () => this.documentSubject.value,
     };
     this.events$ = this.eventsSubject.asObservable();
@@ -407,6 +415,43 @@ export class ThinClient {
   /** {@inheritDoc cancelResendingCopyCommand} */
   cancelResendingCopyCommand(writeCapHash: Uint8Array, options?: RequestOptions): Observable<void> {
     return cancelResendingCopyCommand(this.context, writeCapHash, options);
+  }
+
+  // ---- high level: built only from the primitives -------------------------
+
+  /** {@inheritDoc write} */
+  write(writeCap: Uint8Array, index: Uint8Array, plaintext: Uint8Array, options?: WriteOptions): Observable<Uint8Array> {
+    return write(this.context, writeCap, index, plaintext, options);
+  }
+
+  /** {@inheritDoc read} */
+  read(readCap: Uint8Array, index: Uint8Array, options?: ReadOptions): Observable<Uint8Array> {
+    return read(this.context, readCap, index, options);
+  }
+
+  /** {@inheritDoc writeStream} */
+  writeStream(writeCap: Uint8Array, index: Uint8Array, payload: Uint8Array, options?: WriteStreamOptions): Observable<WriteStreamProgress> {
+    return writeStream(this.context, writeCap, index, payload, options);
+  }
+
+  /** {@inheritDoc readStream$} */
+  readStream$(readCap: Uint8Array, index: Uint8Array, options?: ReadStreamOptions): Observable<Uint8Array> {
+    return readStream$(this.context, readCap, index, options);
+  }
+
+  /** {@inheritDoc tail$} */
+  tail$(readCap: Uint8Array, index: Uint8Array, options?: TailOptions): Observable<StreamMessage> {
+    return tail$(this.context, readCap, index, options);
+  }
+
+  /** {@inheritDoc copySend} */
+  copySend(destinations: readonly CopyDestination[], options?: CopySendOptions): Observable<Uint8Array[]> {
+    return copySend(this.context, destinations, options);
+  }
+
+  /** {@inheritDoc copyTombstones} */
+  copyTombstones(writeCap: Uint8Array, start: Uint8Array, count: number, options?: CopySendOptions): Observable<Uint8Array> {
+    return copyTombstones(this.context, writeCap, start, count, options);
   }
 
   // ---- internals ---------------------------------------------------------

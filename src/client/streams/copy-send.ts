@@ -1,0 +1,131 @@
+import { EMPTY, concatMap, defer, expand, last, map, of, toArray, type Observable } from 'rxjs';
+import { InvalidArgumentError } from '../../errors/local-errors.js';
+import { WireSizes } from '../../wire/constants.js';
+import type { ClientContext } from '../client-context.js';
+import { startResendingCopyCommand } from '../pigeonhole/copy-command.js';
+import { createCourierEnvelopesFromMultiPayload, createCourierEnvelopesFromTombstoneRange } from '../pigeonhole/copy-stream-envelopes.js';
+import { newKeypair } from '../pigeonhole/new-keypair.js';
+import type { CourierDestination } from '../pigeonhole/pigeonhole-types.js';
+import type { RequestOptions } from '../request-engine.js';
+import { checkBytes, checkCount, checkUint } from '../validate.js';
+import { indexChain } from './index-chain.js';
+import { orderedWindow } from './ordered-window.js';
+import { pigeonholeGeometry$ } from './pigeonhole-geometry.js';
+import { write } from './write.js';
+
+/** One destination of an atomic copy send. */
+export interface CopyDestination {
+  readonly writeCap: Uint8Array;
+  /** The first destination box to write. */
+  readonly index: Uint8Array;
+  readonly payload: Uint8Array;
+}
+
+/** Options of {@link copySend} and {@link copyTombstones}. */
+export interface CopySendOptions extends RequestOptions {
+  /** Pin the copy command to this courier (e.g. distinct couriers per layer of a nested copy). */
+  readonly courier?: CourierDestination;
+  /** Temporary-channel boxes written concurrently (default 8). */
+  readonly window?: number;
+}
+
+/**
+ * Runs a copy stream: writes the elements, in order, to a fresh temporary
+ * channel from its first index, then has a courier replay them
+ * (`startResendingCopyCommand`). The temporary channel's seed comes from
+ * the CSPRNG and never leaves this function.
+ */
+function runCopyStream(ctx: ClientContext, elements: readonly Uint8Array[], options: CopySendOptions): Observable<void> {
+  const window = checkCount('window', options.window ?? 8, 1024);
+  return newKeypair(ctx, ctx.randomBytes(WireSizes.seed)).pipe(
+    concatMap((temp) => {
+      const indexAt = indexChain(ctx, temp.firstMessageIndex);
+      const writes$ = orderedWindow(elements.length, window, (i) =>
+        indexAt(i).pipe(concatMap((boxIndex) => write(ctx, temp.writeCap, boxIndex, elements[i]!, options))),
+      );
+      return writes$.pipe(
+        toArray(),
+        concatMap(() => startResendingCopyCommand(ctx, temp.writeCap, options.courier, options)),
+      );
+    }),
+  );
+}
+
+/**
+ * Writes payloads to one or more channels atomically: either every
+ * destination gets its boxes or — short of a courier failure mid-way,
+ * reported as `CopyCommandFailedError` — none does, and the boxes go out
+ * through one courier rather than as separate, linkable writes. Emits the
+ * next index of each destination, in order.
+ *
+ * Destination boxes hold `MaxPlaintextPayloadLength − 4` bytes each on this
+ * path (the copy stream's chunk size). Payloads above the daemon's 10 MiB
+ * per-call cap are packed over several calls, passing the residual buffer
+ * along, and cut at box boundaries so the destination stays contiguous.
+ *
+ * @example
+ * const [aliceNext, bobNext] = await firstValueFrom(client.copySend([
+ *   { writeCap: alice.writeCap, index: alice.index, payload: a },
+ *   { writeCap: bob.writeCap, index: bob.index, payload: b },
+ * ]));
+ */
+export function copySend(ctx: ClientContext, destinations: readonly CopyDestination[], options: CopySendOptions = {}): Observable<Uint8Array[]> {
+  if (!Array.isArray(destinations) || destinations.length === 0) throw new InvalidArgumentError('destinations', 'expected at least one destination');
+  destinations.forEach((d, i) => {
+    checkBytes(`destinations[${i}].writeCap`, d?.writeCap, { length: WireSizes.writeCap });
+    checkBytes(`destinations[${i}].index`, d?.index, { length: WireSizes.messageBoxIndex });
+    checkBytes(`destinations[${i}].payload`, d?.payload);
+  });
+  return pigeonholeGeometry$(ctx).pipe(
+    concatMap((geometry) =>
+      defer(() => {
+        const chunk = geometry.maxPlaintextPayloadLength - 4;
+        const piece = Math.floor(WireSizes.maxCopyPayload / chunk) * chunk;
+        const calls = Math.max(1, ...destinations.map((d) => Math.ceil(d.payload.length / piece)));
+        type Packing = { readonly call: number; readonly elements: Uint8Array[]; readonly buffer: Uint8Array | null; readonly indices: Uint8Array[] };
+        const first: Packing = { call: 0, elements: [], buffer: null, indices: destinations.map((d) => d.index) };
+        // One create call per 10 MiB piece of the longest payload, the residual buffer carried along.
+        return of(first).pipe(
+          expand((acc) =>
+            acc.call === calls
+              ? EMPTY
+              : createCourierEnvelopesFromMultiPayload(
+                  ctx,
+                  destinations.map((d, i) => ({ payload: d.payload.subarray(acc.call * piece, (acc.call + 1) * piece), writeCap: d.writeCap, startIndex: acc.indices[i]! })),
+                  acc.call === 0,
+                  acc.call === calls - 1,
+                  acc.buffer,
+                  options,
+                ).pipe(
+                  map((result): Packing => ({
+                    call: acc.call + 1,
+                    elements: acc.elements.concat(result.envelopes),
+                    buffer: result.buffer,
+                    indices: result.nextDestIndices ?? acc.indices,
+                  })),
+                ),
+          ),
+          last(),
+          concatMap((packing) => runCopyStream(ctx, packing.elements, options).pipe(map(() => packing.indices))),
+        );
+      }),
+    ),
+  );
+}
+
+/**
+ * Tombstones `count` boxes of a channel from `start` atomically, through a
+ * courier. Emits the index after the range.
+ *
+ * @example
+ * await firstValueFrom(client.copyTombstones(writeCap, start, 10));
+ */
+export function copyTombstones(ctx: ClientContext, writeCap: Uint8Array, start: Uint8Array, count: number, options: CopySendOptions = {}): Observable<Uint8Array> {
+  checkBytes('writeCap', writeCap, { length: WireSizes.writeCap });
+  checkBytes('start', start, { length: WireSizes.messageBoxIndex });
+  const total = Number(checkUint('count', count, 0xffff_ffffn));
+  return createCourierEnvelopesFromTombstoneRange(ctx, writeCap, start, total, true, true, null, options).pipe(
+    concatMap((result) => runCopyStream(ctx, result.envelopes, options).pipe(map(() => result.nextDestIndex ?? start))),
+  );
+}
+

@@ -1,0 +1,50 @@
+import { concatMap, map, type Observable } from 'rxjs';
+import type { ClientContext } from '../client-context.js';
+import { encryptRead } from '../pigeonhole/encrypt.js';
+import { startResendingEncryptedMessage } from '../pigeonhole/start-resending.js';
+import type { RequestOptions } from '../request-engine.js';
+
+/** Options of {@link read}. */
+export interface ReadOptions extends RequestOptions {
+  /**
+   * Fail at once with `BoxIDNotFoundError` if the box is not written yet.
+   * By default the daemon keeps retrying until it is (without a bound: pair
+   * it with `timeoutMs`, or use `tail$` to wait for new boxes).
+   */
+  readonly noRetry?: boolean;
+}
+
+/** One box read back: its plaintext and where the next box is. */
+export interface BoxRead {
+  readonly plaintext: Uint8Array;
+  /** The index of the box after this one. */
+  readonly nextIndex: Uint8Array;
+}
+
+/**
+ * Reads one box and emits its plaintext with the next index. A fresh
+ * envelope is encrypted for every call: couriers cache replies per
+ * envelope for minutes, so re-sending an old envelope could keep returning
+ * a stale "not found". Tombstoned boxes fail with `TombstoneError`
+ * (`isExpectedOutcome`).
+ */
+export function readBox(ctx: ClientContext, readCap: Uint8Array, index: Uint8Array, options: ReadOptions = {}): Observable<BoxRead> {
+  return encryptRead(ctx, readCap, index).pipe(
+    concatMap((envelope) =>
+      startResendingEncryptedMessage(ctx, { readCap, messageBoxIndex: index, ...envelope, noRetryOnBoxIdNotFound: options.noRetry ?? false }, options).pipe(
+        map((result) => ({ plaintext: result.plaintext ?? new Uint8Array(0), nextIndex: envelope.nextMessageBoxIndex })),
+      ),
+    ),
+  );
+}
+
+/**
+ * Reads one box and emits its plaintext. Built from `encryptRead` and
+ * `startResendingEncryptedMessage`; unsubscribing cancels.
+ *
+ * @example
+ * const text = new TextDecoder().decode(await firstValueFrom(client.read(readCap, index)));
+ */
+export function read(ctx: ClientContext, readCap: Uint8Array, index: Uint8Array, options: ReadOptions = {}): Observable<Uint8Array> {
+  return readBox(ctx, readCap, index, options).pipe(map((box) => box.plaintext));
+}

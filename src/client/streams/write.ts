@@ -1,0 +1,36 @@
+import { concatMap, map, type Observable } from 'rxjs';
+import type { ClientContext } from '../client-context.js';
+import { encryptWrite } from '../pigeonhole/encrypt.js';
+import { startResendingEncryptedMessage } from '../pigeonhole/start-resending.js';
+import type { RequestOptions } from '../request-engine.js';
+
+/** Options of {@link write}. */
+export interface WriteOptions extends RequestOptions {
+  /** Fail with `BoxAlreadyExistsError` if the box holds other content (one more round trip). */
+  readonly failIfBoxExists?: boolean;
+}
+
+/**
+ * Writes one box and emits the index after it (persist it before you
+ * report the message as sent). Built from `encryptWrite` and
+ * `startResendingEncryptedMessage`; unsubscribing cancels.
+ *
+ * @example
+ * index = await firstValueFrom(client.write(writeCap, index, new TextEncoder().encode('hello')));
+ */
+export function write(
+  ctx: ClientContext,
+  writeCap: Uint8Array,
+  index: Uint8Array,
+  plaintext: Uint8Array,
+  options: WriteOptions = {},
+): Observable<Uint8Array> {
+  const encrypted$ = encryptWrite(ctx, plaintext, writeCap, index);
+  return encrypted$.pipe(
+    concatMap((envelope) =>
+      startResendingEncryptedMessage(ctx, { writeCap, ...envelope, noIdempotentBoxAlreadyExists: options.failIfBoxExists ?? false }, options).pipe(
+        map(() => envelope.nextMessageBoxIndex),
+      ),
+    ),
+  );
+}
