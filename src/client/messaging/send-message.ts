@@ -10,16 +10,24 @@ import { checkBytes } from '../validate.js';
 export type MessageSentEvent = DaemonMessageOf<'message_sent_event'>;
 
 /**
- * Validates a legacy send (PROTOCOL.md §4.3, §9): refused offline like the
- * reference clients, payload checked against `UserForwardPayloadLength`.
+ * Checks a legacy send's arguments when the method is called (PROTOCOL.md
+ * §4.3, §9): the payload against `UserForwardPayloadLength` (once the
+ * geometry is known), the destination's sizes.
  */
-export function checkSend(ctx: ClientContext, request: string, payload: unknown, destination: ServiceDestination): void {
-  const state = ctx.state();
-  if (!state.mixnet) throw new OfflineError(request);
-  const max = state.sphinxGeometry?.userForwardPayloadLength;
+export function checkSendArguments(ctx: ClientContext, payload: unknown, destination: ServiceDestination): void {
+  const max = ctx.state().sphinxGeometry?.userForwardPayloadLength;
   checkBytes('payload', payload, max === undefined ? {} : { max });
-  checkBytes('destinationIdHash', destination?.destinationIdHash, { length: WireSizes.hash });
-  checkBytes('recipientQueueId', destination?.recipientQueueId, { min: 1, max: WireSizes.maxQueueId });
+  checkBytes('destination.destinationIdHash', destination?.destinationIdHash, { length: WireSizes.hash });
+  checkBytes('destination.recipientQueueId', destination?.recipientQueueId, { min: 1, max: WireSizes.maxQueueId });
+}
+
+/**
+ * Refuses a send while the daemon is offline, as the reference clients do:
+ * the daemon would queue it with no timeout. Checked on subscribe, when the
+ * send actually happens.
+ */
+export function checkOnline(ctx: ClientContext, request: string): void {
+  if (!ctx.state().mixnet) throw new OfflineError(request);
 }
 
 /**
@@ -31,8 +39,9 @@ export function checkSend(ctx: ClientContext, request: string, payload: unknown,
  * await lastValueFrom(client.sendMessageWithoutReply(payload, echo.toDestination()), { defaultValue: undefined });
  */
 export function sendMessageWithoutReply(ctx: ClientContext, payload: Uint8Array, destination: ServiceDestination): Observable<never> {
+  checkSendArguments(ctx, payload, destination);
   return defer(() => {
-    checkSend(ctx, 'send_message', payload, destination);
+    checkOnline(ctx, 'send_message');
     ctx.requests.sendUncorrelated({
       type: 'send_message',
       withSurb: false,
@@ -56,9 +65,10 @@ export function sendMessageWithoutReply(ctx: ClientContext, payload: Uint8Array,
  * client.sendMessage(surbId, payload, echo.toDestination()).subscribe();
  */
 export function sendMessage(ctx: ClientContext, surbId: Uint8Array, payload: Uint8Array, destination: ServiceDestination): Observable<MessageSentEvent> {
+  checkBytes('surbId', surbId, { length: WireSizes.surbId });
+  checkSendArguments(ctx, payload, destination);
   return new Observable<MessageSentEvent>((subscriber) => {
-    checkBytes('surbId', surbId, { length: WireSizes.surbId });
-    checkSend(ctx, 'send_message', payload, destination);
+    checkOnline(ctx, 'send_message');
     const registration = ctx.requests.registerSurb(surbId, {
       kind: 'send_message',
       onReconnect: 'resume-only',

@@ -4,7 +4,7 @@ import type { ServiceDestination } from '../../pki/service-descriptor.js';
 import type { ClientContext } from '../client-context.js';
 import type { RequestOptions } from '../request-engine.js';
 import { withTimeout } from '../with-timeout.js';
-import { checkSend } from './send-message.js';
+import { checkOnline, checkSendArguments } from './send-message.js';
 
 /**
  * How long after `message_sent_event` a reply can still arrive: the daemon
@@ -32,8 +32,9 @@ export function replyDeadlineMs(replyEtaNs: number, nrHops: number): number {
  * const reply = await firstValueFrom(client.send(new TextEncoder().encode('ping'), echo.toDestination()));
  */
 export function send(ctx: ClientContext, payload: Uint8Array, destination: ServiceDestination, options: RequestOptions = {}): Observable<Uint8Array> {
+  checkSendArguments(ctx, payload, destination);
   const source = new Observable<Uint8Array>((subscriber) => {
-    checkSend(ctx, 'send_message', payload, destination);
+    checkOnline(ctx, 'send_message');
     const surbId = ctx.ids.newSURBID();
     let deadline: { unsubscribe(): void } | null = null;
     const registration = ctx.requests.registerSurb(surbId, {
@@ -89,7 +90,7 @@ export function send(ctx: ClientContext, payload: Uint8Array, destination: Servi
  * @example
  * const reply = await client.blockingSendMessage(payload, echo.toDestination(), { timeoutMs: 10_000 });
  */
-export function blockingSendMessage(
+export async function blockingSendMessage(
   ctx: ClientContext,
   payload: Uint8Array,
   destination: ServiceDestination,
