@@ -144,9 +144,9 @@ export type EncodableBody<S extends Schema> = { readonly [K in keyof S]?: Encoda
 // Builders, so the schema tables read like the Go structs they mirror.
 
 export const bytes = (wire: string, options: Omit<BytesField, 'kind' | 'wire'> = {}): BytesField => ({ kind: 'bytes', wire, ...options });
-/** Go `*[n]byte` / `[n]byte`. */
-export const array = <N extends number>(wire: string, length: N, options: { nonNull?: true; omitEmpty?: true } = {}) =>
-  ({ kind: 'bytes', wire, length, fixed: 'array', ...options }) as const satisfies BytesField;
+/** Go `*[n]byte` / `[n]byte` (`nonNull` for the non-pointer form, which is never null). */
+export const array = <O extends { readonly nonNull?: true; readonly omitEmpty?: true } = {}>(wire: string, length: number, options?: O) =>
+  ({ kind: 'bytes', wire, length, fixed: 'array', ...(options ?? ({} as O)) }) as { readonly kind: 'bytes'; readonly wire: string; readonly length: number; readonly fixed: 'array' } & O;
 /** BACAP binary of exact length (168 / 136 / 104). */
 export const bacap = (wire: string, length: number) => ({ kind: 'bytes', wire, length, fixed: 'bacap' }) as const satisfies BytesField;
 export const uint8 = (wire: string, options: { omitEmpty?: true } = {}) => ({ kind: 'uint', wire, max: 0xff, ...options }) as const satisfies UintField;
