@@ -100,6 +100,9 @@ function selectVariant(
   if (!isMap(raw)) throw new ProtocolError('frame body is not a CBOR map');
   const keys: string[] = [];
   for (const key of Object.keys(raw)) if (raw[key] !== null && raw[key] !== undefined) keys.push(key);
+  // The daemon routes a request frame with no non-null variant (e.g. `{}`) to the
+  // mixnet queue and drops it there (PROTOCOL.md §3.6): not a decode error.
+  if (keys.length === 0 && pick) return { kind: '', value: null, keys };
   if (keys.length === 0) throw new ProtocolError('frame carries no variant (every key is null)');
   if (keys.length > 1 && !pick) throw new ProtocolError(`frame carries more than one variant: ${keys.join(', ')}`);
   const kind = pick ? pick(keys) : keys[0]!;

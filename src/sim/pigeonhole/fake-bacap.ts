@@ -1,0 +1,166 @@
+import { toHex } from '../../core/hex.js';
+import { WireSizes } from '../../wire/constants.js';
+import { simHash } from '../sim-hash.js';
+
+/*
+ * A fake BACAP with the real byte layouts (PROTOCOL.md §2.3, DAEMON.md §0)
+ * and the properties clients can observe, none of the cryptography:
+ *
+ *   WriteCap (168) = private seed (32) ‖ public key (32) ‖ MessageBoxIndex (104)
+ *   ReadCap  (136) = public key (32) ‖ the same MessageBoxIndex (104)
+ *   MessageBoxIndex (104) = Idx64 (u64 little-endian) ‖ 96 bytes of state
+ *
+ * - caps are a pure function of the `new_keypair` seed;
+ * - the first Idx64 is a pseudo-random 64-bit value derived from the seed
+ *   (the real one is not 0 either);
+ * - the next index is Idx64 + 1 with the 96 state bytes derived from the
+ *   current index bytes alone, so it is a pure function of the index;
+ * - a box is addressed by (public key, whole index): a bogus index with the
+ *   right Idx64 addresses a different box, as a wrong blinding factor does.
+ */
+
+const IDX_BYTES = 8;
+const KEY_BYTES = 32;
+const MAX_IDX64 = 0xffff_ffff_ffff_ffffn;
+
+/** The three blobs `new_keypair_reply` carries. */
+export interface FakeKeypair {
+  readonly writeCap: Uint8Array;
+  readonly readCap: Uint8Array;
+  readonly firstIndex: Uint8Array;
+}
+
+/**
+ * Caps for a 32-byte seed, deterministic.
+ *
+ * @example
+ * const { writeCap, readCap, firstIndex } = keypairFromSeed(new Uint8Array(32));
+ */
+export function keypairFromSeed(seed: Uint8Array): FakeKeypair {
+  const privateSeed = simHash('bacap private seed', [seed]);
+  const publicKey = publicKeyOf(privateSeed);
+  const firstIndex = new Uint8Array(WireSizes.messageBoxIndex);
+  firstIndex.set(simHash('bacap first idx64', [seed], IDX_BYTES), 0);
+  firstIndex.set(simHash('bacap first index state', [seed], 96), IDX_BYTES);
+  const writeCap = new Uint8Array(WireSizes.writeCap);
+  writeCap.set(privateSeed, 0);
+  writeCap.set(publicKey, KEY_BYTES);
+  writeCap.set(firstIndex, 2 * KEY_BYTES);
+  return { writeCap, readCap: readCapOf(writeCap), firstIndex };
+}
+
+/**
+ * The public key a private seed goes with.
+ *
+ * @example
+ * publicKeyOf(writeCap.subarray(0, 32)); // = writeCap.subarray(32, 64)
+ */
+export function publicKeyOf(privateSeed: Uint8Array): Uint8Array {
+  return simHash('bacap public key', [privateSeed]);
+}
+
+/**
+ * The read cap of a write cap: its public key and its first index.
+ *
+ * @example
+ * readCapOf(writeCap).length; // 136
+ */
+export function readCapOf(writeCap: Uint8Array): Uint8Array {
+  return writeCap.slice(KEY_BYTES, WireSizes.writeCap);
+}
+
+/**
+ * The public key inside a write cap (168 B) or read cap (136 B).
+ *
+ * @example
+ * capPublicKey(readCap); // readCap.subarray(0, 32)
+ */
+export function capPublicKey(cap: Uint8Array): Uint8Array {
+  return cap.length === WireSizes.writeCap ? cap.subarray(KEY_BYTES, 2 * KEY_BYTES) : cap.subarray(0, KEY_BYTES);
+}
+
+/**
+ * The first index inside a write cap or read cap.
+ *
+ * @example
+ * capFirstIndex(writeCap); // writeCap.subarray(64)
+ */
+export function capFirstIndex(cap: Uint8Array): Uint8Array {
+  return cap.subarray(cap.length - WireSizes.messageBoxIndex);
+}
+
+/**
+ * Idx64 of an index, as `get_message_box_index_counter` reports it.
+ *
+ * @example
+ * idx64(firstIndex); // e.g. 7198948105556719352n
+ */
+export function idx64(index: Uint8Array): bigint {
+  return new DataView(index.buffer, index.byteOffset, IDX_BYTES).getBigUint64(0, true);
+}
+
+/**
+ * The index after `index` (Idx64 + 1), or `null` when Idx64 would overflow
+ * (the daemon answers 4 then).
+ *
+ * @example
+ * idx64(nextIndex(i)!) === idx64(i) + 1n;
+ */
+export function nextIndex(index: Uint8Array): Uint8Array | null {
+  const current = idx64(index);
+  if (current >= MAX_IDX64) return null;
+  const next = new Uint8Array(WireSizes.messageBoxIndex);
+  new DataView(next.buffer).setBigUint64(0, current + 1n, true);
+  next.set(simHash('bacap next index state', [index], 96), IDX_BYTES);
+  return next;
+}
+
+/**
+ * `index` advanced `count` times, or `null` on overflow.
+ *
+ * @example
+ * idx64(advanceIndex(i, 3)!) === idx64(i) + 3n;
+ */
+export function advanceIndex(index: Uint8Array, count: number): Uint8Array | null {
+  let current: Uint8Array | null = index;
+  for (let i = 0; i < count && current !== null; i++) current = nextIndex(current);
+  return current;
+}
+
+/**
+ * The key of the box at (public key, index): the simulator's box ID.
+ *
+ * @example
+ * boxKey(capPublicKey(readCap), firstIndex); // hex string
+ */
+export function boxKey(publicKey: Uint8Array, index: Uint8Array): string {
+  return toHex(simHash('bacap box id', [publicKey, index]));
+}
+
+/**
+ * A write cap whose key is tweaked by `salt`, with its read cap: the
+ * voucher exchange's "mutated" caps. Deterministic, and consistent: the read
+ * cap can be computed from the original read cap alone.
+ *
+ * @example
+ * readCapOf(mutateWriteCap(w, salt)); // equals mutateReadCap(readCapOf(w), salt)
+ */
+export function mutateWriteCap(writeCap: Uint8Array, salt: Uint8Array): Uint8Array {
+  const out = new Uint8Array(WireSizes.writeCap);
+  out.set(simHash('bacap mutated private seed', [writeCap.subarray(0, KEY_BYTES), salt]), 0);
+  out.set(mutateReadCap(readCapOf(writeCap), salt), KEY_BYTES);
+  return out;
+}
+
+/**
+ * The read cap matching {@link mutateWriteCap} with the same salt.
+ *
+ * @example
+ * mutateReadCap(readCap, salt).length; // 136
+ */
+export function mutateReadCap(readCap: Uint8Array, salt: Uint8Array): Uint8Array {
+  const out = new Uint8Array(WireSizes.readCap);
+  out.set(simHash('bacap mutated public key', [readCap.subarray(0, KEY_BYTES), salt]), 0);
+  out.set(readCap.subarray(KEY_BYTES), KEY_BYTES);
+  return out;
+}

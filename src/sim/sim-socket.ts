@@ -1,0 +1,141 @@
+import type { Socket } from 'node:net';
+import type { RawData, WebSocket } from 'ws';
+
+/**
+ * One accepted client socket, whatever the transport: the simulator's
+ * connection logic sees only bytes in, frames out, flow control and close.
+ *
+ * @example
+ * socket.onData((chunk) => decoder.push(chunk, onFrame));
+ * socket.writeFrame(frameHeader(body.length), body);
+ */
+export interface SimSocket {
+  /** For log lines only. */
+  readonly label: string;
+  /** Writes one frame (length prefix and body), in order with earlier writes. */
+  writeFrame(header: Uint8Array, body: Uint8Array): void;
+  /** Stops reading (back-pressure: the client's writes eventually block). */
+  pause(): void;
+  resume(): void;
+  /** Closes after pending writes are flushed. */
+  end(): void;
+  /** Drops the connection at once (a crash, or a lost link). */
+  destroy(): void;
+  onData(listener: (chunk: Uint8Array) => void): void;
+  /** Called once, however the socket closed. */
+  onClose(listener: () => void): void;
+}
+
+/**
+ * A TCP or Unix socket. The header and body go out corked, so they leave in
+ * one segment as the daemon's vectored write does.
+ *
+ * @example
+ * server.on('connection', (socket) => daemon.accept(new NetSimSocket(socket)));
+ */
+export class NetSimSocket implements SimSocket {
+  readonly label: string;
+
+  constructor(private readonly socket: Socket) {
+    socket.setNoDelay?.(true);
+    // Errors (resets) are reported as a close; nothing else to do.
+    socket.on('error', () => undefined);
+    this.label = socket.remoteAddress ? `${socket.remoteAddress}:${socket.remotePort}` : 'unix';
+  }
+
+  writeFrame(header: Uint8Array, body: Uint8Array): void {
+    if (this.socket.destroyed || this.socket.writableEnded) return;
+    this.socket.cork();
+    this.socket.write(header);
+    this.socket.write(body);
+    this.socket.uncork();
+  }
+
+  pause(): void {
+    this.socket.pause();
+  }
+
+  resume(): void {
+    this.socket.resume();
+  }
+
+  end(): void {
+    this.socket.end();
+    // A client that never closes its side would keep the socket half-open.
+    this.socket.destroySoon();
+  }
+
+  destroy(): void {
+    // resetAndDestroy sends RST where supported: an abrupt loss, as a crash would cause.
+    if (typeof this.socket.resetAndDestroy === 'function' && !this.socket.destroyed) this.socket.resetAndDestroy();
+    else this.socket.destroy();
+  }
+
+  onData(listener: (chunk: Uint8Array) => void): void {
+    this.socket.on('data', listener);
+  }
+
+  onClose(listener: () => void): void {
+    this.socket.once('close', () => listener());
+  }
+}
+
+/**
+ * A WebSocket connection (`[Listen.Ws]`, PROTOCOL.md §1.2): binary messages
+ * only — a text message closes the socket with 1003, as the daemon does.
+ * Each frame goes out as **two** binary messages (prefix, then body), which
+ * is what the daemon's vectored write becomes on a WebSocket; clients must
+ * reassemble.
+ *
+ * @example
+ * wss.on('connection', (ws) => daemon.accept(new WsSimSocket(ws)));
+ */
+export class WsSimSocket implements SimSocket {
+  readonly label: string;
+
+  constructor(
+    private readonly ws: WebSocket,
+    remote: string,
+  ) {
+    this.label = `ws ${remote}`;
+    ws.on('error', () => undefined);
+  }
+
+  writeFrame(header: Uint8Array, body: Uint8Array): void {
+    if (this.ws.readyState !== this.ws.OPEN) return;
+    this.ws.send(header, { binary: true });
+    this.ws.send(body, { binary: true });
+  }
+
+  pause(): void {
+    this.ws.pause();
+  }
+
+  resume(): void {
+    this.ws.resume();
+  }
+
+  end(): void {
+    if (this.ws.readyState === this.ws.OPEN || this.ws.readyState === this.ws.CONNECTING) this.ws.close(1000);
+  }
+
+  destroy(): void {
+    this.ws.terminate();
+  }
+
+  onData(listener: (chunk: Uint8Array) => void): void {
+    this.ws.on('message', (data: RawData, isBinary: boolean) => {
+      if (!isBinary) {
+        this.ws.close(1003, 'binary messages only');
+        return;
+      }
+      if (Array.isArray(data)) for (const part of data) listener(part);
+      else if (data instanceof ArrayBuffer) listener(new Uint8Array(data));
+      else listener(data);
+    });
+  }
+
+  onClose(listener: () => void): void {
+    this.ws.once('close', () => listener());
+  }
+}
