@@ -4,7 +4,12 @@ export default {
   testEnvironment: 'node',
   roots: ['<rootDir>/spec', '<rootDir>/marbles'],
   testMatch: ['**/*.spec.ts', '**/*.marble.ts'],
-  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  moduleNameMapper: {
+    // Examples and specs import the package by name, as users do.
+    '^katzenpost-rx$': '<rootDir>/src/index.ts',
+    '^katzenpost-rx/(sim|testing)$': '<rootDir>/src/$1/index.ts',
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+  },
   transform: {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json', diagnostics: false }],
   },
