@@ -50,4 +50,16 @@ export class ServiceDescriptor {
       recipientQueueId: new Uint8Array(this.recipientQueueId),
     };
   }
+
+  /**
+   * The same pair named as a courier pin, for `startResendingCopyCommand`
+   * and `copySend({ courier })`.
+   *
+   * @example
+   * const [outer, inner] = client.getDistinctCouriers(2).map((c) => c.toCourierDestination());
+   */
+  toCourierDestination(): { readonly courierIdentityHash: Uint8Array; readonly courierQueueId: Uint8Array } {
+    const { destinationIdHash, recipientQueueId } = this.toDestination();
+    return { courierIdentityHash: destinationIdHash, courierQueueId: recipientQueueId };
+  }
 }
