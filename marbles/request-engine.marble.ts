@@ -301,3 +301,89 @@ describe('RequestEngine across reconnects', () => {
     });
   });
 });
+
+describe('RequestEngine mixnet in-flight limit (the daemon FIFO of 16, DAEMON.md §1.7)', () => {
+  let scheduler: TestScheduler;
+  beforeEach(() => {
+    scheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+  });
+
+  function setupLimited(limit: number) {
+    const sink = new FakeSink(() => scheduler.now());
+    const engine = new RequestEngine(() => sink, counterIds(), scheduler, silentLogger, undefined, limit);
+    return { engine, sink };
+  }
+
+  function startWrite(engine: RequestEngine, n: number) {
+    const envelopeHash = bytes(32, n);
+    return engine.query({
+      request: { type: 'start_resending_encrypted_message', writeCap: bytes(168), envelopeDescriptor: bytes(8), messageCiphertext: bytes(8), envelopeHash },
+      replyType: 'start_resending_encrypted_message_reply',
+      cancel: { type: 'cancel_resending_encrypted_message', envelopeHash },
+      mixnet: true,
+      result: (reply) => reply.errorCode,
+    });
+  }
+
+  const done = (queryId: Uint8Array): DaemonMessage => ({
+    type: 'start_resending_encrypted_message_reply',
+    queryId,
+    plaintext: null,
+    errorCode: 0,
+    courierIdentityHash: null,
+    courierQueueId: null,
+  });
+
+  it('holds mixnet requests beyond the limit and sends each as a slot frees, in order', () => {
+    scheduler.run(({ flush }) => {
+      const { engine, sink } = setupLimited(2);
+      for (let n = 1; n <= 4; n++) startWrite(engine, n).subscribe();
+      expect(sink.types()).toEqual(['start_resending_encrypted_message', 'start_resending_encrypted_message']);
+      expect(engine.queuedMixnetCount).toBe(2);
+      scheduler.schedule(() => engine.route(done(sink.queryId(1))), 5);
+      scheduler.schedule(() => engine.route(done(sink.queryId(0))), 7);
+      flush();
+      const hashes = sink.sent.map((s) => [(s.request as { envelopeHash: Uint8Array }).envelopeHash[0], s.at]);
+      expect(hashes).toEqual([
+        [1, 0],
+        [2, 0],
+        [3, 5],
+        [4, 7],
+      ]);
+    });
+  });
+
+  it('keeps local requests flowing while mixnet requests wait', () => {
+    scheduler.run(() => {
+      const { engine, sink } = setupLimited(1);
+      startWrite(engine, 1).subscribe();
+      startWrite(engine, 2).subscribe();
+      nextIndex(engine).subscribe();
+      expect(sink.types()).toEqual(['start_resending_encrypted_message', 'next_message_box_index']);
+    });
+  });
+
+  it('sends neither the request nor a cancel when a held request is abandoned', () => {
+    scheduler.run(({ flush }) => {
+      const { engine, sink } = setupLimited(1);
+      startWrite(engine, 1).subscribe();
+      const held = startWrite(engine, 2).subscribe();
+      held.unsubscribe();
+      scheduler.schedule(() => engine.route(done(sink.queryId(0))), 3);
+      flush();
+      expect(sink.types()).toEqual(['start_resending_encrypted_message']);
+      expect(engine.queuedMixnetCount).toBe(0);
+      expect(engine.pendingCount).toBe(0);
+    });
+  });
+
+  it('frees the slot of a request cancelled by unsubscribe (after sending its cancel)', () => {
+    scheduler.run(() => {
+      const { engine, sink } = setupLimited(1);
+      const first = startWrite(engine, 1).subscribe();
+      startWrite(engine, 2).subscribe();
+      first.unsubscribe();
+      expect(sink.types()).toEqual(['start_resending_encrypted_message', 'cancel_resending_encrypted_message', 'start_resending_encrypted_message']);
+    });
+  });
+});

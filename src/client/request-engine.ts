@@ -4,6 +4,7 @@ import type { DisconnectInfo, ReadyInfo } from '../core/connection-controller.js
 import { toHex } from '../core/hex.js';
 import type { IdGenerator } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
+import { MixnetGate } from '../core/mixnet-gate.js';
 import { PendingRequests, type PendingEntry, type ReconnectBehaviour } from '../core/pending-requests.js';
 import { encodeRequest, type UnknownVariant } from '../wire/codec.js';
 import { WireSizes } from '../wire/constants.js';
@@ -44,6 +45,8 @@ export interface QuerySpec<K extends RequestKind, RK extends ResponseKind, R> {
   /** For daemon ARQ operations: the cancel to send if the subscriber leaves early. */
   readonly cancel?: QueryRequest<'cancel_resending_encrypted_message'> | QueryRequest<'cancel_resending_copy_command'>;
   readonly onReconnect?: ReconnectBehaviour;
+  /** Mixnet-bound (`start_resending_*`): goes through the client's in-flight limit. */
+  readonly mixnet?: boolean;
   readonly options?: RequestOptions | undefined;
 }
 
@@ -60,6 +63,7 @@ export interface QuerySpec<K extends RequestKind, RK extends ResponseKind, R> {
  */
 export class RequestEngine {
   private readonly pending = new PendingRequests();
+  private readonly gate: MixnetGate;
   private closedError: Error | null = null;
 
   constructor(
@@ -69,7 +73,15 @@ export class RequestEngine {
     private readonly scheduler: SchedulerLike,
     private readonly logger: Logger,
     private readonly defaultTimeoutMs: number | undefined,
-  ) {}
+    maxMixnetInFlight = 16,
+  ) {
+    this.gate = new MixnetGate(maxMixnetInFlight);
+  }
+
+  /** Mixnet requests waiting for a slot under the in-flight limit. */
+  get queuedMixnetCount(): number {
+    return this.gate.queued;
+  }
 
   /** Requests waiting for a reply (for diagnostics and leak checks). */
   get pendingCount(): number {
@@ -95,17 +107,20 @@ export class RequestEngine {
       }
       const key = queryKey(queryId);
       let finished = false;
+      let release = (): void => undefined;
       const finish = () => {
         finished = true;
         this.pending.delete(key);
       };
-      this.pending.register(key, {
+      const entry: PendingEntry = {
         kind,
         body,
         onReconnect: spec.onReconnect ?? 'resend',
+        held: spec.mixnet === true,
         deliver: (message) => {
           if (message.type !== spec.replyType) return false;
           finish();
+          release();
           let value: R;
           try {
             value = spec.result(message as DaemonMessageOf<RK>);
@@ -119,17 +134,31 @@ export class RequestEngine {
         },
         fail: (error) => {
           finish();
+          release();
           subscriber.error(error);
         },
-      });
-      sink.send(body);
+      };
+      this.pending.register(key, entry);
+      if (spec.mixnet) {
+        release = this.gate.acquire(() => {
+          entry.held = false;
+          this.connection()?.send(body);
+        });
+      } else {
+        sink.send(body);
+      }
       return () => {
         if (finished) return;
+        const neverSent = entry.held;
         finish();
-        // Still in the outbox: it never reached the daemon, nothing to cancel.
-        if (sink.withdraw(body) || !spec.cancel || this.closedError || this.connection() !== sink) return;
-        this.logger.debug('cancelling an abandoned operation', { request: kind });
-        this.fireAndForget(spec.cancel);
+        // Held here or still in the outbox: it never reached the daemon, nothing to cancel.
+        const reachedDaemon = !neverSent && !sink.withdraw(body);
+        if (reachedDaemon && spec.cancel && !this.closedError && this.connection() === sink) {
+          this.logger.debug('cancelling an abandoned operation', { request: kind });
+          this.fireAndForget(spec.cancel);
+        }
+        // The slot is freed after the cancel is on its way, so the next held request follows it.
+        release();
       };
     });
     return source.pipe(withTimeout(spec.request.type, spec.options?.timeoutMs ?? this.defaultTimeoutMs, this.scheduler));
@@ -169,10 +198,19 @@ export class RequestEngine {
     const key = surbKey(surbId);
     const body = this.encode(entry.request);
     const { request: _request, ...rest } = entry;
-    this.pending.register(key, { ...rest, body });
+    const registered: PendingEntry = { ...rest, body, held: true };
+    this.pending.register(key, registered);
+    let release = (): void => undefined;
     return {
-      send: () => sink.send(body),
+      // A SURB send is mixnet-bound: it takes a slot until its entry is removed.
+      send: () => {
+        release = this.gate.acquire(() => {
+          registered.held = false;
+          this.connection()?.send(body);
+        });
+      },
       remove: () => {
+        release();
         if (this.pending.delete(key)) sink.withdraw(body);
       },
     };
@@ -207,7 +245,7 @@ export class RequestEngine {
     const sink = this.connection();
     if (!info.reconnected || !sink) return;
     for (const [, entry] of this.pending.snapshot()) {
-      if (sink.isQueued(entry.body)) continue;
+      if (entry.held || sink.isQueued(entry.body)) continue;
       if (entry.onReconnect === 'resume-only' && (!info.resumed || info.instanceChanged)) {
         entry.fail(new ConnectionLostError(entry.kind));
       } else if (entry.onReconnect === 'resend') {

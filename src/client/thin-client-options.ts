@@ -46,4 +46,11 @@ export interface ThinClientOptions {
   readonly clientInstanceToken?: Uint8Array;
   /** Default timeout for every request, in ms. Default: none (per-request `timeoutMs` still applies). */
   readonly requestTimeoutMs?: number;
+  /**
+   * Most mixnet-bound requests (`start_resending_*`, copy commands, SURB
+   * sends) outstanding at the daemon at once; more wait in the client.
+   * Default 16, the daemon's per-client queue: beyond it the daemon stops
+   * reading our socket and local requests stall behind the queue.
+   */
+  readonly maxMixnetInFlight?: number;
 }

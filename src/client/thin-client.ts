@@ -132,6 +132,7 @@ export class ThinClient {
       scheduler,
       this.logger,
       options.requestTimeoutMs,
+      options.maxMixnetInFlight,
     );
     this.context = {
       requests: this.requests,

@@ -17,6 +17,8 @@ export interface PendingEntry {
   /** The encoded request as sent (re-sent verbatim on reconnect). */
   readonly body: Uint8Array;
   readonly onReconnect: ReconnectBehaviour;
+  /** Still waiting for a mixnet slot on the client side: not sent yet, so never re-sent or cancelled. */
+  held?: boolean;
   /** Delivers a correlated message. Returns true when the entry is finished. */
   deliver(message: DaemonMessage): boolean;
   /** Ends the request with an error. */

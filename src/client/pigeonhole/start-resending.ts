@@ -68,6 +68,7 @@ export function startResendingEncryptedMessage(
     },
     replyType: 'start_resending_encrypted_message_reply',
     cancel: { type: 'cancel_resending_encrypted_message', envelopeHash },
+    mixnet: true,
     options,
     result: (reply) => {
       if (reply.errorCode !== 0) throw startResendingErrorFor(reply.errorCode, { request: 'start_resending_encrypted_message' });
