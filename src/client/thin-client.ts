@@ -457,6 +457,16 @@ export class ThinClient {
 
   // ---- internals ---------------------------------------------------------
 
+  /** A summary without internals: pending requests hold encoded write caps and plaintexts. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `ThinClient { daemon: '${this.state.daemon}', mixnet: ${this.state.mixnet}, pendingRequests: ${this.pendingRequestCount} }`;
+  }
+
+  /** The same summary for `JSON.stringify`. */
+  toJSON(): Record<string, unknown> {
+    return { daemon: this.state.daemon, mixnet: this.state.mixnet, pendingRequests: this.pendingRequestCount };
+  }
+
   /** The context feature modules are written against (for extensions in this package). */
   protected get ctx(): ClientContext {
     return this.context;

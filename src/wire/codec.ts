@@ -1,4 +1,5 @@
 import { Decoder, Encoder } from 'cbor-x';
+import { redacted } from './redacted.js';
 import { ProtocolError } from '../errors/local-errors.js';
 import type { Field, Schema } from './fields.js';
 import type { DaemonMessage, DecodedRequest, OutgoingDaemonMessage, Request, RequestKind, ResponseKind } from './messages.js';
@@ -60,7 +61,7 @@ export function decodeDaemonMessage(body: Uint8Array): DaemonMessage | UnknownVa
   const { kind, value, keys } = selectVariant(body);
   if (!Object.hasOwn(ResponseSchemas, kind)) return { type: 'unknown', keys };
   const schema: Schema = ResponseSchemas[kind as ResponseKind];
-  return { type: kind, ...fromWire(schema, value, kind) } as DaemonMessage;
+  return redacted({ type: kind, ...fromWire(schema, value, kind) }) as DaemonMessage;
 }
 
 /**

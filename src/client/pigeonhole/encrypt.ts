@@ -1,5 +1,6 @@
 import type { Observable } from 'rxjs';
 import { WireSizes } from '../../wire/constants.js';
+import { redacted } from '../../wire/redacted.js';
 import type { DaemonMessageOf } from '../../wire/messages.js';
 import type { ClientContext } from '../client-context.js';
 import type { RequestOptions } from '../request-engine.js';
@@ -9,12 +10,12 @@ import { checkErrorCode, present } from './reply-checks.js';
 
 function toEncryptResult(reply: DaemonMessageOf<'encrypt_read_reply'> | DaemonMessageOf<'encrypt_write_reply'>): EncryptResult {
   checkErrorCode(reply);
-  return {
+  return redacted({
     messageCiphertext: present(reply.messageCiphertext, 'message_ciphertext', reply),
     envelopeDescriptor: present(reply.envelopeDescriptor, 'envelope_descriptor', reply),
     envelopeHash: present(reply.envelopeHash, 'envelope_hash', reply),
     nextMessageBoxIndex: present(reply.nextMessageBoxIndex, 'next_message_box_index', reply),
-  };
+  });
 }
 
 /**

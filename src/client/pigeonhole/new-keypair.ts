@@ -1,5 +1,6 @@
 import type { Observable } from 'rxjs';
 import { WireSizes } from '../../wire/constants.js';
+import { redacted } from '../../wire/redacted.js';
 import type { ClientContext } from '../client-context.js';
 import type { RequestOptions } from '../request-engine.js';
 import { checkBytes } from '../validate.js';
@@ -23,11 +24,11 @@ export function newKeypair(ctx: ClientContext, seed: Uint8Array, options?: Reque
     options,
     result: (reply) => {
       checkErrorCode(reply);
-      return {
+      return redacted({
         writeCap: present(reply.writeCap, 'write_cap', reply),
         readCap: present(reply.readCap, 'read_cap', reply),
         firstMessageIndex: present(reply.firstMessageIndex, 'first_message_index', reply),
-      };
+      });
     },
   });
 }

@@ -2,6 +2,7 @@ import { map, type Observable } from 'rxjs';
 import { startResendingErrorFor } from '../../errors/error-for-code.js';
 import { InvalidArgumentError } from '../../errors/local-errors.js';
 import { WireSizes } from '../../wire/constants.js';
+import { redacted } from '../../wire/redacted.js';
 import type { ClientContext } from '../client-context.js';
 import type { RequestOptions } from '../request-engine.js';
 import { checkBytes } from '../validate.js';
@@ -72,7 +73,7 @@ export function startResendingEncryptedMessage(
     options,
     result: (reply) => {
       if (reply.errorCode !== 0) throw startResendingErrorFor(reply.errorCode, { request: 'start_resending_encrypted_message' });
-      return { plaintext: reply.plaintext, courierIdentityHash: reply.courierIdentityHash, courierQueueId: reply.courierQueueId };
+      return redacted({ plaintext: reply.plaintext, courierIdentityHash: reply.courierIdentityHash, courierQueueId: reply.courierQueueId });
     },
   });
 }

@@ -1,5 +1,6 @@
 import { EMPTY, defer, expand, last, map, of, type Observable } from 'rxjs';
 import { WireSizes } from '../../wire/constants.js';
+import { redacted } from '../../wire/redacted.js';
 import type { ClientContext } from '../client-context.js';
 import type { RequestOptions } from '../request-engine.js';
 import { checkBytes, checkUint } from '../validate.js';
@@ -34,7 +35,7 @@ export function tombstoneRange(
           ? EMPTY
           : encryptWrite(ctx, empty, writeCap, index, options).pipe(
               map(({ nextMessageBoxIndex, ...envelope }) => {
-                envelopes.push({ ...envelope, boxIndex: index });
+                envelopes.push(redacted({ ...envelope, boxIndex: index }));
                 return nextMessageBoxIndex;
               }),
             ),

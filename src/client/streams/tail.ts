@@ -1,5 +1,6 @@
 import { catchError, expand, filter, map, of, throwError, timer, type Observable } from 'rxjs';
 import { BoxIDNotFoundError, TombstoneError } from '../../errors/replica-errors.js';
+import { redacted } from '../../wire/redacted.js';
 import type { ClientContext } from '../client-context.js';
 import { nextMessageBoxIndex } from '../pigeonhole/message-box-index.js';
 import type { RequestOptions } from '../request-engine.js';
@@ -45,14 +46,14 @@ export function tail$(ctx: ClientContext, readCap: Uint8Array, index: Uint8Array
 
   const poll = (step: Step): Observable<Step> =>
     readBox(ctx, readCap, step.index, { ...options, noRetry: true }).pipe(
-      map(({ plaintext, nextIndex }): Step => ({ index: nextIndex, delay: initial, message: { index: step.index, nextIndex, plaintext, tombstone: false } })),
+      map(({ plaintext, nextIndex }): Step => ({ index: nextIndex, delay: initial, message: redacted({ index: step.index, nextIndex, plaintext, tombstone: false }) })),
       catchError((error: unknown) => {
         if (error instanceof BoxIDNotFoundError) {
           return timer(step.delay, ctx.scheduler).pipe(map((): Step => ({ index: step.index, delay: Math.min(max, step.delay * 2) })));
         }
         if (error instanceof TombstoneError) {
           return nextMessageBoxIndex(ctx, step.index).pipe(
-            map((nextIndex): Step => ({ index: nextIndex, delay: initial, message: { index: step.index, nextIndex, plaintext: new Uint8Array(0), tombstone: true } })),
+            map((nextIndex): Step => ({ index: nextIndex, delay: initial, message: redacted({ index: step.index, nextIndex, plaintext: new Uint8Array(0), tombstone: true }) })),
           );
         }
         return throwError(() => error);

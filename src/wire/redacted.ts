@@ -1,0 +1,52 @@
+/**
+ * Keeps secrets out of `console.log` / `util.inspect` output: objects made
+ * with {@link redacted} print their secret byte fields as
+ * `[redacted N bytes]`. The fields themselves are untouched — applications
+ * need the bytes — only their printed form changes.
+ *
+ * Secrets (DESIGN.md, issue 4): write capabilities, seeds, envelope
+ * descriptors (they hold a private key) and plaintexts/payloads.
+ */
+export const SECRET_FIELDS: ReadonlySet<string> = new Set([
+  'writeCap',
+  'destWriteCap',
+  'messageWriteCap',
+  'mutatedMessageWriteCap',
+  'voucherWriteCap',
+  'voucherSecretKey',
+  'seed',
+  'envelopeDescriptor',
+  'plaintext',
+  'payload',
+]);
+
+const inspectCustom = Symbol.for('nodejs.util.inspect.custom');
+
+type Inspect = (value: unknown, options?: unknown) => string;
+
+/** A printable copy of `value` with secret fields replaced by their size. */
+export function redactedView(value: object): Record<string, unknown> {
+  const shown: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(value)) {
+    shown[key] = SECRET_FIELDS.has(key) && field instanceof Uint8Array ? `[redacted ${field.length} bytes]` : field;
+  }
+  return shown;
+}
+
+const redactingPrototype: object = Object.freeze({
+  [inspectCustom](this: object, _depth: number, options: unknown, inspect?: Inspect): unknown {
+    const view = redactedView(this);
+    return inspect ? inspect(view, options) : view;
+  },
+});
+
+/**
+ * `fields` as an object that prints without its secrets. Equality checks
+ * (`toEqual`, structural comparisons) and property access are unaffected.
+ *
+ * @example
+ * console.log(redacted({ writeCap, readCap })); // { writeCap: '[redacted 168 bytes]', readCap: Uint8Array(136) [...] }
+ */
+export function redacted<T extends object>(fields: T): T {
+  return Object.assign(Object.create(redactingPrototype) as T, fields);
+}
