@@ -10,6 +10,9 @@ export default {
     '^katzenpost-rx/(sim|testing)$': '<rootDir>/src/$1/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
+  // On CI a leaked handle must not turn into a 90-minute hang; locally, a
+  // hang is a bug to find (run with --detectOpenHandles).
+  forceExit: process.env.CI === 'true',
   transform: {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json', diagnostics: false }],
   },

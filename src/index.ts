@@ -57,6 +57,9 @@ export type { WriteStreamOptions, WriteStreamProgress } from './client/streams/w
 export type { ReadStreamOptions } from './client/streams/read-stream.js';
 export type { StreamMessage, TailOptions } from './client/streams/tail.js';
 export type { CopyDestination, CopySendOptions } from './client/streams/copy-send.js';
+export { Outbox } from './client/offline/outbox.js';
+export type { OutboxResult } from './client/offline/outbox.js';
+export type { PreparedWrite } from './client/offline/prepared-write.js';
 export { STREAM_HEADER_LENGTH, parseStreamHeader, streamBox, streamBoxCount } from './client/streams/stream-framing.js';
 
 // PKI documents and services

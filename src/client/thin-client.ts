@@ -49,6 +49,8 @@ import {
   startResendingEncryptedMessageReturnBoxExists,
 } from './pigeonhole/start-resending.js';
 import { tombstoneRange } from './pigeonhole/tombstone-range.js';
+import { Outbox } from './offline/outbox.js';
+import { prepareWrite, transmit, whenOnline, type PreparedWrite } from './offline/prepared-write.js';
 import { RequestEngine, type RequestOptions } from './request-engine.js';
 import { copySend, copyTombstones, type CopyDestination, type CopySendOptions } from './streams/copy-send.js';
 import { read, type ReadOptions } from './streams/read.js';
@@ -453,6 +455,28 @@ export class ThinClient {
   /** {@inheritDoc copyTombstones} */
   copyTombstones(writeCap: Uint8Array, start: Uint8Array, count: number, options?: CopySendOptions): Observable<Uint8Array> {
     return copyTombstones(this.context, writeCap, start, count, options);
+  }
+
+  // ---- offline preparation ------------------------------------------------
+
+  /** {@inheritDoc prepareWrite} */
+  prepareWrite(writeCap: Uint8Array, index: Uint8Array, plaintext: Uint8Array, options?: RequestOptions): Observable<PreparedWrite> {
+    return prepareWrite(this.context, writeCap, index, plaintext, options);
+  }
+
+  /** {@inheritDoc transmit} */
+  transmit(prepared: PreparedWrite, options?: RequestOptions): Observable<Uint8Array> {
+    return transmit(this.context, prepared, options);
+  }
+
+  /** Emits once when the daemon is connected to the mixnet (at once if it is). */
+  whenOnline(): Observable<void> {
+    return whenOnline(this.context);
+  }
+
+  /** A new {@link Outbox} on this client: prepared writes sent in order whenever the daemon is online. */
+  createOutbox(concurrency?: number): Outbox {
+    return new Outbox(this.context, concurrency);
   }
 
   // ---- internals ---------------------------------------------------------

@@ -1,0 +1,74 @@
+import { concatMap, filter, map, take, type Observable } from 'rxjs';
+import { WireSizes } from '../../wire/constants.js';
+import { redacted } from '../../wire/redacted.js';
+import type { ClientContext } from '../client-context.js';
+import { encryptWrite } from '../pigeonhole/encrypt.js';
+import type { EncryptResult } from '../pigeonhole/pigeonhole-types.js';
+import { startResendingEncryptedMessage } from '../pigeonhole/start-resending.js';
+import type { RequestOptions } from '../request-engine.js';
+import { checkBytes } from '../validate.js';
+
+/**
+ * A write encrypted ahead of time: everything needed to transmit it later,
+ * even from another process. Holds secrets (the write cap and the envelope
+ * descriptor); it prints redacted, but persist it as carefully as the cap.
+ */
+export interface PreparedWrite extends EncryptResult {
+  readonly writeCap: Uint8Array;
+  /** The box it writes. */
+  readonly index: Uint8Array;
+}
+
+/**
+ * Encrypts a write now — local cryptography, which works while the daemon
+ * is offline as long as it has a PKI document — to transmit later with
+ * {@link transmit}. The same prepared write can be transmitted again after
+ * a crash: it is the same box with the same content, so the replica treats
+ * the repeat as success.
+ *
+ * @example
+ * const prepared = await firstValueFrom(client.prepareWrite(writeCap, index, text));
+ * save(prepared); // your storage
+ * index = prepared.nextMessageBoxIndex;
+ */
+export function prepareWrite(ctx: ClientContext, writeCap: Uint8Array, index: Uint8Array, plaintext: Uint8Array, options?: RequestOptions): Observable<PreparedWrite> {
+  checkBytes('index', index, { length: WireSizes.messageBoxIndex });
+  return encryptWrite(ctx, plaintext, writeCap, index, options).pipe(map((envelope) => redacted({ ...envelope, writeCap, index })));
+}
+
+/**
+ * Waits until the daemon is connected to the mixnet, then sends a prepared
+ * write; emits the index after its box. While offline nothing is sent (so
+ * nothing piles up in the daemon's queue); `timeoutMs` bounds the whole
+ * wait. Unsubscribing before it is sent sends nothing; after, it cancels.
+ *
+ * @example
+ * await firstValueFrom(client.transmit(prepared));
+ */
+export function transmit(ctx: ClientContext, prepared: PreparedWrite, options?: RequestOptions): Observable<Uint8Array> {
+  checkBytes('prepared.writeCap', prepared?.writeCap, { length: WireSizes.writeCap });
+  return whenOnline(ctx).pipe(
+    concatMap(() =>
+      startResendingEncryptedMessage(
+        ctx,
+        {
+          writeCap: prepared.writeCap,
+          messageCiphertext: prepared.messageCiphertext,
+          envelopeDescriptor: prepared.envelopeDescriptor,
+          envelopeHash: prepared.envelopeHash,
+        },
+        options,
+      ),
+    ),
+    map(() => prepared.nextMessageBoxIndex),
+  );
+}
+
+/** Emits once (then completes) as soon as the client is connected and the daemon online. */
+export function whenOnline(ctx: ClientContext): Observable<void> {
+  return ctx.state$.pipe(
+    filter((state) => state.daemon === 'connected' && state.mixnet),
+    take(1),
+    map(() => undefined),
+  );
+}
