@@ -31,6 +31,13 @@ export interface SimTimer {
  * and simulated time runs `1 / timeScale` times faster than the wall clock
  * (starting at the real current time). `timeScale` 1 is real time.
  *
+ * Timers fire in the order of their simulated due times, even when the
+ * event loop runs late: one real timeout is armed for the earliest, and
+ * when it fires every timer that is due by then runs, earliest first. With
+ * a small `timeScale` a few ms of real jitter are seconds of simulated
+ * time; without this ordering a reply due before its SURB's expiry could
+ * run after it, which the daemon never does.
+ *
  * Timers are `unref`'d: a simulator does not keep a process alive by its
  * timers alone (its listening socket does).
  *
@@ -41,7 +48,9 @@ export interface SimTimer {
 export class ScaledRealClock implements SimClock {
   private readonly startReal = performance.now();
   private readonly startWall = Date.now();
-  private readonly pending = new Set<ReturnType<typeof setTimeout>>();
+  private readonly queue: ManualEntry[] = [];
+  private seq = 0;
+  private armed: { at: number; handle: ReturnType<typeof setTimeout> } | null = null;
 
   constructor(readonly timeScale: number) {
     if (!(timeScale > 0) || !Number.isFinite(timeScale)) throw new InvalidArgumentError('timeScale', 'must be a positive finite number');
@@ -52,27 +61,53 @@ export class ScaledRealClock implements SimClock {
   }
 
   setTimer(delayMs: number, fn: () => void): SimTimer {
-    const handle = setTimeout(
-      () => {
-        this.pending.delete(handle);
-        fn();
-      },
-      Math.max(0, delayMs * this.timeScale),
-    );
-    handle.unref?.();
-    this.pending.add(handle);
+    const entry: ManualEntry = { at: this.now() + Math.max(0, delayMs), seq: this.seq++, fn, cancelled: false };
+    insertOrdered(this.queue, entry);
+    this.arm();
     return {
       cancel: () => {
-        clearTimeout(handle);
-        this.pending.delete(handle);
+        entry.cancelled = true;
       },
     };
   }
 
   dispose(): void {
-    for (const handle of this.pending) clearTimeout(handle);
-    this.pending.clear();
+    for (const entry of this.queue) entry.cancelled = true;
+    this.queue.length = 0;
+    if (this.armed) clearTimeout(this.armed.handle);
+    this.armed = null;
   }
+
+  /** Arms one real timeout for the earliest live timer (re-arming if an earlier one arrived). */
+  private arm(): void {
+    while (this.queue.length > 0 && this.queue[0]!.cancelled) this.queue.shift();
+    const first = this.queue[0];
+    if (!first) return;
+    if (this.armed && this.armed.at <= first.at) return;
+    if (this.armed) clearTimeout(this.armed.handle);
+    // Capped: setTimeout overflows (and then fires at once) above 2^31 − 1 ms.
+    const wait = Math.min(2 ** 31 - 1, Math.max(0, (first.at - this.now()) * this.timeScale));
+    const handle = setTimeout(() => this.fire(), wait);
+    handle.unref?.();
+    this.armed = { at: first.at, handle };
+  }
+
+  private fire(): void {
+    this.armed = null;
+    const now = this.now();
+    while (this.queue.length > 0 && this.queue[0]!.at <= now) {
+      const entry = this.queue.shift()!;
+      if (!entry.cancelled) entry.fn();
+    }
+    this.arm();
+  }
+}
+
+/** Inserts keeping (at, seq) order; timers are mostly added near the end. */
+function insertOrdered(queue: ManualEntry[], entry: ManualEntry): void {
+  let i = queue.length;
+  while (i > 0 && (queue[i - 1]!.at > entry.at || (queue[i - 1]!.at === entry.at && queue[i - 1]!.seq > entry.seq))) i--;
+  queue.splice(i, 0, entry);
 }
 
 interface ManualEntry {
