@@ -104,6 +104,27 @@ describe('readStream$', () => {
     });
   });
 
+  it('asks again, with a doubling delay, for a box that is not there yet — using no-retry reads only', () => {
+    scheduler.run(({ flush }) => {
+      const boxes = framedBoxes(2 * 100 - 4, 100);
+      const { ctx, sent } = scriptedContext(scheduler, (request, at) => {
+        const local = localReply(request);
+        if (local) return local;
+        if (!isStart(request)) return [];
+        expect((request as { noRetryOnBoxIdNotFound: boolean }).noRetryOnBoxIdNotFound).toBe(true);
+        const box = boxOf(request);
+        const written = box === 0 || at >= 2500;
+        return [{ delay: 10, message: written ? startReply(request, 0, boxes[box]!) : startReply(request, 1) }];
+      });
+      let doneAt = -1;
+      readStream$(ctx, readCap, indexOf(0), { retryDelayMs: 1000 }).subscribe({ complete: () => (doneAt = scheduler.now()) });
+      flush();
+      const box1 = sent.filter((s) => isStart(s.request) && boxOf(s.request) === 1).map((s) => s.at);
+      expect(box1).toEqual([10, 1020, 3030]); // miss at 20 → +1 s; miss at 1030 → +2 s; hit
+      expect(doneAt).toBe(3040);
+    });
+  });
+
   it('fails with a ProtocolError when a middle box is short', () => {
     scheduler.run(({ expectObservable }) => {
       const boxes = framedBoxes(3 * 100 - 4, 100);

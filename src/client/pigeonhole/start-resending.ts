@@ -18,7 +18,12 @@ import { checkErrorCode } from './reply-checks.js';
  * Unsubscribing before the outcome cancels the operation at the daemon
  * (`cancel_resending_encrypted_message`, sent once); the daemon's code-24
  * answer to that cancel is absorbed. A cancel by anyone else ends this
- * Observable with `StartResendingCancelledError`.
+ * Observable with `StartResendingCancelledError`. One limit is the
+ * daemon's: a request still waiting in its send queue (offline, or behind
+ * the Poisson schedule) is not found by the cancel and goes out later
+ * (DAEMON.md §3.6). This client never sends more than the daemon's queue
+ * holds, and its own read helpers use no-retry reads, so such a leftover
+ * ends by itself.
  *
  * Errors are typed: `BoxIDNotFoundError`, `BoxAlreadyExistsError`,
  * `TombstoneError` (see `isExpectedOutcome`), `BACAPDecryptionFailedError`,
