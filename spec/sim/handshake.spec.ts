@@ -136,7 +136,9 @@ describe('simulator handshake', () => {
   });
 
   it('resumes a session: same AppID, queued legacy replies flushed before session_token_reply', async () => {
-    sim = await startSimulator({ ...base, fixedLatencyMs: 50 });
+    // The echo reply must arrive after the client has gone: 200 simulated s is
+    // 200 real ms here, far longer than the destroy below takes, even under load.
+    sim = await startSimulator({ ...base, fixedLatencyMs: 200_000 });
     const token = id16(42);
     const first = await connectSession(sim.address, token);
     clients.push(first.client);

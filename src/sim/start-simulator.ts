@@ -10,6 +10,7 @@ import { ScaledRealClock, type SimClock } from './sim-clock.js';
 import { SimDaemon, type SimStats } from './sim-daemon.js';
 import { deriveSimGeometry, type SimGeometry } from './sim-geometry.js';
 import { listenSim, type SimListener } from './sim-listener.js';
+import type { SimSocket } from './sim-socket.js';
 import { SimNetwork } from './sim-network.js';
 import { SimPki } from './sim-pki.js';
 import { SimRandom } from './sim-random.js';
@@ -87,6 +88,61 @@ export interface SimulatorHandle {
  * console.log(sim.thinClientToml());
  */
 export async function startSimulator(options: SimulatorOptions = {}): Promise<SimulatorHandle> {
+  const simulation = createSimulation(options);
+  let listener: SimListener;
+  try {
+    listener = await listenSim(options.listen ?? { tcp: '127.0.0.1:0' }, (socket) => simulation.accept(socket));
+  } catch (error) {
+    simulation.dispose();
+    throw error;
+  }
+  (options.logger ?? silentLogger).info('sim: listening', { address: listener.address });
+  let closed = false;
+  return {
+    config: listener.config,
+    address: listener.address,
+    geometry: simulation.geometry,
+    clock: simulation.clock,
+    get instanceToken() {
+      return simulation.instanceToken;
+    },
+    get online() {
+      return simulation.online;
+    },
+    get epoch() {
+      return simulation.epoch;
+    },
+    thinClientToml: () => thinClientToml(listener.config),
+    async close() {
+      if (closed) return;
+      closed = true;
+      simulation.dispose();
+      await listener.close();
+    },
+    restart: () => simulation.restart(),
+    kill: () => simulation.kill(),
+    setOnline: (online) => simulation.setOnline(online),
+    dropConnections: () => simulation.dropConnections(),
+    publishNewDocument: () => simulation.publishNewDocument(),
+    stats: () => simulation.stats(),
+    readBox: (cap, index) => simulation.readBox(cap, index),
+  };
+}
+
+/** A simulation without a listener: the daemon model and its controls; `accept` takes a connected socket. */
+export interface Simulation extends Omit<SimulatorHandle, 'config' | 'address' | 'thinClientToml' | 'close'> {
+  /** Serves one connected client socket. */
+  accept(socket: SimSocket): void;
+  /** Graceful stop: `shutdown_event` to every connection, all timers cancelled. */
+  dispose(): void;
+}
+
+/**
+ * Builds the simulated daemon and network of `options` — everything
+ * {@link startSimulator} runs, minus the listening socket — so it can also
+ * serve in-memory connections in virtual time (`katzenpost-rx/testing`).
+ */
+export function createSimulation(options: SimulatorOptions = {}): Simulation {
   const logger = options.logger ?? silentLogger;
   const clock = options.clock ?? new ScaledRealClock(options.timeScale ?? 1);
   const random = new SimRandom(options.seed);
@@ -128,20 +184,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       },
     });
   let daemon = newDaemon();
-  let listener: SimListener;
-  try {
-    listener = await listenSim(options.listen ?? { tcp: '127.0.0.1:0' }, (socket) => daemon.accept(socket));
-  } catch (error) {
-    daemon.kill();
-    pki.dispose();
-    clock.dispose();
-    throw error;
-  }
-  logger.info('sim: listening', { address: listener.address });
 
   return {
-    config: listener.config,
-    address: listener.address,
     geometry,
     clock,
     get instanceToken() {
@@ -153,13 +197,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     get epoch() {
       return pki.currentEpoch();
     },
-    thinClientToml: () => thinClientToml(listener.config),
-    async close() {
+    accept: (socket) => daemon.accept(socket),
+    dispose() {
       if (closed) return;
       closed = true;
       daemon.shutdown();
       pki.dispose();
-      await listener.close();
       clock.dispose();
     },
     restart() {
