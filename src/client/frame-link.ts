@@ -1,5 +1,6 @@
 import { Observable } from 'rxjs';
 import type { Link } from '../core/link.js';
+import { ProtocolError } from '../errors/local-errors.js';
 import type { ByteStream } from '../transport/byte-stream.js';
 import { decodeDaemonMessage, type UnknownVariant } from '../wire/codec.js';
 import { FrameDecoder } from '../wire/frame-decoder.js';
@@ -29,7 +30,11 @@ export function frameLink(stream: ByteStream, maxFrameBody?: number): Link {
         }
       },
       error: (error: unknown) => subscriber.error(error),
-      complete: () => subscriber.complete(),
+      // An end inside a frame is not a clean close: a reply was cut off.
+      complete: () =>
+        decoder.bufferedBytes > 0
+          ? subscriber.error(new ProtocolError(`the connection ended inside a frame (${decoder.bufferedBytes} bytes of it received)`))
+          : subscriber.complete(),
     });
     return () => subscription.unsubscribe();
   });

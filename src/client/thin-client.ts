@@ -270,12 +270,27 @@ export class ThinClient {
     return this.documentSubject.value;
   }
 
-  /** {@inheritDoc getPKIDocumentRaw} */
+  /**
+   * The cert-wrapped signed PKI document for `epoch` (0 = the daemon's
+   * current epoch), with every directory authority signature intact. Fails
+   * with `ServiceUnavailableError` (code 10) when the daemon has no document
+   * for that epoch — always, for an offline daemon.
+   *
+   * @example
+   * const { payload, epoch } = await firstValueFrom(client.getPKIDocumentRaw());
+   */
   getPKIDocumentRaw(epoch: number | bigint = 0, options?: RequestOptions): Observable<RawPKIDocument> {
     return getPKIDocumentRaw(this.context, epoch, options);
   }
 
-  /** {@inheritDoc getDirectoryAuthorities} */
+  /**
+   * The directory authorities the daemon is configured with, e.g. to map
+   * certificate signatures (`identityKeyHash`) to names. Fails with
+   * `ServiceUnavailableError` when none are configured.
+   *
+   * @example
+   * const authorities = await firstValueFrom(client.getDirectoryAuthorities());
+   */
   getDirectoryAuthorities(options?: RequestOptions): Observable<DirectoryAuthority[]> {
     return getDirectoryAuthorities(this.context, options);
   }
@@ -302,79 +317,209 @@ export class ThinClient {
 
   // ---- legacy messaging --------------------------------------------------
 
-  /** {@inheritDoc send} */
+  /**
+   * Sends `payload` to a service with a fresh SURB, emits the reply payload
+   * and completes — cold: nothing is sent until you subscribe. Fails with
+   * `OfflineError` when the daemon is offline, `MessageSendError` when the
+   * daemon could not send, and `RequestTimeoutError` when no reply came
+   * before the daemon dropped its SURB (or before `options.timeoutMs`).
+   *
+   * The reply payload is the whole decrypted SURB payload, which for the
+   * echo service is the zero-padded request: compare prefixes.
+   *
+   * @example
+   * const echo = client.getService('echo');
+   * const reply = await firstValueFrom(client.send(new TextEncoder().encode('ping'), echo.toDestination()));
+   */
   send(payload: Uint8Array, destination: ServiceDestination, options?: RequestOptions): Observable<Uint8Array> {
     return send(this.context, payload, destination, options);
   }
 
-  /** {@inheritDoc sendMessage} */
+  /**
+   * Sends a message with a SURB under `surbId`, emits the daemon's
+   * `message_sent_event` and completes. The service's reply arrives later as
+   * a `message_reply_event` on `client.events$` with the same `surbId` (Go's
+   * `SendMessage`). For a request/reply in one Observable use `send`.
+   *
+   * @example
+   * const surbId = client.newSURBID();
+   * client.events$.pipe(filter((e) => e.type === 'message_reply_event' && equal(e.surbId, surbId))).subscribe(…);
+   * client.sendMessage(surbId, payload, echo.toDestination()).subscribe();
+   */
   sendMessage(surbId: Uint8Array, payload: Uint8Array, destination: ServiceDestination): Observable<MessageSentEvent> {
     return sendMessage(this.context, surbId, payload, destination);
   }
 
-  /** {@inheritDoc sendMessageWithoutReply} */
+  /**
+   * Sends a message to a mixnet service without a SURB: the service cannot
+   * reply and the daemon reports nothing back (PROTOCOL.md §5). Completes once
+   * the request is handed to the connection.
+   *
+   * @example
+   * await lastValueFrom(client.sendMessageWithoutReply(payload, echo.toDestination()), { defaultValue: undefined });
+   */
   sendMessageWithoutReply(payload: Uint8Array, destination: ServiceDestination): Observable<never> {
     return sendMessageWithoutReply(this.context, payload, destination);
   }
 
-  /** {@inheritDoc blockingSendMessage} */
+  /**
+   * The Promise form of {@link send}, with a timeout (default 30 s, the
+   * reference clients' recommendation).
+   *
+   * @example
+   * const reply = await client.blockingSendMessage(payload, echo.toDestination(), { timeoutMs: 10_000 });
+   */
   blockingSendMessage(payload: Uint8Array, destination: ServiceDestination, options?: RequestOptions): Promise<Uint8Array> {
     return blockingSendMessage(this.context, payload, destination, options);
   }
 
   // ---- Pigeonhole primitives ---------------------------------------------
 
-  /** {@inheritDoc newKeypair} */
+  /**
+   * Creates a channel's capabilities from a 32-byte seed (deterministic: the
+   * same seed gives the same channel — keep it secret like the write cap).
+   * Local: the daemon answers at once, online or not.
+   *
+   * @example
+   * const seed = crypto.getRandomValues(new Uint8Array(32));
+   * const { writeCap, readCap, firstMessageIndex } = await firstValueFrom(client.newKeypair(seed));
+   */
   newKeypair(seed: Uint8Array, options?: RequestOptions): Observable<KeypairResult> {
     return newKeypair(this.context, seed, options);
   }
 
-  /** {@inheritDoc nextMessageBoxIndex} */
+  /**
+   * The index after `messageBoxIndex` (BACAP NextIndex: counter + 1, keys
+   * advanced). A pure function of the index; local.
+   *
+   * @example
+   * const second = await firstValueFrom(client.nextMessageBoxIndex(firstMessageIndex));
+   */
   nextMessageBoxIndex(messageBoxIndex: Uint8Array, options?: RequestOptions): Observable<Uint8Array> {
     return nextMessageBoxIndex(this.context, messageBoxIndex, options);
   }
 
-  /** {@inheritDoc getMessageBoxIndexCounter} */
+  /**
+   * The BACAP counter (Idx64) of an index, as a `bigint` — it starts at a
+   * random 64-bit value, so it routinely exceeds 2^53. Local.
+   *
+   * @example
+   * const counter = await firstValueFrom(client.getMessageBoxIndexCounter(index)); // e.g. 14725812370184459871n
+   */
   getMessageBoxIndexCounter(messageBoxIndex: Uint8Array, options?: RequestOptions): Observable<bigint> {
     return getMessageBoxIndexCounter(this.context, messageBoxIndex, options);
   }
 
-  /** {@inheritDoc encryptRead} */
+  /**
+   * Prepares a read of box `messageBoxIndex`. Local, but needs the daemon's
+   * PKI document (offline daemons answer `DaemonInternalError`, code 4).
+   * Send the result with `startResendingEncryptedMessage({ readCap, messageBoxIndex, ...result })`.
+   *
+   * @example
+   * const envelope = await firstValueFrom(client.encryptRead(readCap, index));
+   */
   encryptRead(readCap: Uint8Array, messageBoxIndex: Uint8Array, options?: RequestOptions): Observable<EncryptResult> {
     return encryptRead(this.context, readCap, messageBoxIndex, options);
   }
 
-  /** {@inheritDoc encryptWrite} */
+  /**
+   * Prepares a write of `plaintext` (at most `MaxPlaintextPayloadLength`
+   * bytes, checked here) to box `messageBoxIndex`. An empty plaintext makes a
+   * tombstone. Local, needs the PKI document.
+   *
+   * @example
+   * const envelope = await firstValueFrom(client.encryptWrite(text, writeCap, index));
+   * await firstValueFrom(client.startResendingEncryptedMessage({ writeCap, ...envelope }));
+   */
   encryptWrite(plaintext: Uint8Array, writeCap: Uint8Array, messageBoxIndex: Uint8Array, options?: RequestOptions): Observable<EncryptResult> {
     return encryptWrite(this.context, plaintext, writeCap, messageBoxIndex, options);
   }
 
-  /** {@inheritDoc startResendingEncryptedMessage} */
+  /**
+   * Sends an envelope from `encryptRead`/`encryptWrite` to a courier and
+   * emits the outcome once the daemon's ARQ is done: the plaintext for a
+   * read, `null` for a write. Mixnet-bound: while the daemon is offline it
+   * waits (give it a `timeoutMs` if it must not wait forever).
+   *
+   * Unsubscribing before the outcome cancels the operation at the daemon
+   * (`cancel_resending_encrypted_message`, sent once); the daemon's code-24
+   * answer to that cancel is absorbed. A cancel by anyone else ends this
+   * Observable with `StartResendingCancelledError`. One limit is the
+   * daemon's: a request still waiting in its send queue (offline, or behind
+   * the Poisson schedule) is not found by the cancel and goes out later
+   * (DAEMON.md §3.6). This client never sends more than the daemon's queue
+   * holds, and its own read helpers use no-retry reads, so such a leftover
+   * ends by itself.
+   *
+   * Errors are typed: `BoxIDNotFoundError`, `BoxAlreadyExistsError`,
+   * `TombstoneError` (see `isExpectedOutcome`), `BACAPDecryptionFailedError`,
+   * courier errors … Codes 3 and 4 are ambiguous on this reply (replica
+   * InvalidSignature/DatabaseFailure vs the daemon's InvalidRequest/
+   * InternalError, PROTOCOL.md §7.3); they are reported as the replica errors
+   * with the ambiguity spelled out in the message.
+   *
+   * @example
+   * const sent = await firstValueFrom(client.encryptWrite(text, writeCap, index));
+   * await firstValueFrom(client.startResendingEncryptedMessage({ writeCap, ...sent }));
+   * const read = await firstValueFrom(client.encryptRead(readCap, index));
+   * const { plaintext } = await firstValueFrom(client.startResendingEncryptedMessage({ readCap, messageBoxIndex: index, ...read }));
+   */
   startResendingEncryptedMessage(params: StartResendingParams, options?: RequestOptions): Observable<StartResendingResult> {
     return startResendingEncryptedMessage(this.context, params, options);
   }
 
-  /** {@inheritDoc startResendingEncryptedMessageReturnBoxExists} */
+  /**
+   * Like {@link startResendingEncryptedMessage}, but a write to a box that
+   * already holds different content fails with `BoxAlreadyExistsError`
+   * instead of counting as success (one more round trip).
+   */
   startResendingEncryptedMessageReturnBoxExists(params: StartResendingParams, options?: RequestOptions): Observable<StartResendingResult> {
     return startResendingEncryptedMessageReturnBoxExists(this.context, params, options);
   }
 
-  /** {@inheritDoc startResendingEncryptedMessageNoRetry} */
+  /**
+   * Like {@link startResendingEncryptedMessage}, but a read of a box that
+   * has not been written fails at once with `BoxIDNotFoundError` instead of
+   * waiting for it (use it to poll).
+   */
   startResendingEncryptedMessageNoRetry(params: StartResendingParams, options?: RequestOptions): Observable<StartResendingResult> {
     return startResendingEncryptedMessageNoRetry(this.context, params, options);
   }
 
-  /** {@inheritDoc cancelResendingEncryptedMessage} */
+  /**
+   * Stops the daemon's ARQ for the operation with this envelope hash. The
+   * operation's own Observable then fails with `StartResendingCancelledError`.
+   * Usually you do not need this: unsubscribing cancels. Emits once when the
+   * daemon confirms (it confirms unknown hashes too).
+   *
+   * @example
+   * await firstValueFrom(client.cancelResendingEncryptedMessage(envelope.envelopeHash));
+   */
   cancelResendingEncryptedMessage(envelopeHash: Uint8Array, options?: RequestOptions): Observable<void> {
     return cancelResendingEncryptedMessage(this.context, envelopeHash, options);
   }
 
-  /** {@inheritDoc tombstoneRange} */
+  /**
+   * Prepares tombstones (signed empty boxes) for `maxCount` consecutive boxes
+   * from `start`; sends nothing. Dispatch each with
+   * `startResendingEncryptedMessage({ writeCap, ...envelope })`.
+   * Built from `encryptWrite` with an empty plaintext, one box after another.
+   *
+   * @example
+   * const { envelopes, next } = await firstValueFrom(client.tombstoneRange(writeCap, index, 3));
+   */
   tombstoneRange(writeCap: Uint8Array, start: Uint8Array, maxCount: number, options?: RequestOptions): Observable<TombstoneRangeResult> {
     return tombstoneRange(this.context, writeCap, start, maxCount, options);
   }
 
-  /** {@inheritDoc createCourierEnvelopesFromPayload} */
+  /**
+   * Packs `payload` (≤ 10 MiB) for one destination channel starting at
+   * `destStartIndex`. Stateless: every call flushes (no buffer).
+   *
+   * @example
+   * const { envelopes, nextDestIndex } = await firstValueFrom(
+   *   client.createCourierEnvelopesFromPayload(payload, dest.writeCap, dest.index, true, true));
+   */
   createCourierEnvelopesFromPayload(
     payload: Uint8Array,
     destWriteCap: Uint8Array,
@@ -386,7 +531,15 @@ export class ThinClient {
     return createCourierEnvelopesFromPayload(this.context, payload, destWriteCap, destStartIndex, isStart, isLast, options);
   }
 
-  /** {@inheritDoc createCourierEnvelopesFromMultiPayload} */
+  /**
+   * Packs writes to several channels into one copy stream (less padding than
+   * one stream each). Pass the previous call's `buffer` to continue a stream,
+   * and `isLast` on the final call to flush it.
+   *
+   * @example
+   * const first = await firstValueFrom(client.createCourierEnvelopesFromMultiPayload([a, b], true, false));
+   * const last = await firstValueFrom(client.createCourierEnvelopesFromMultiPayload([c], false, true, first.buffer));
+   */
   createCourierEnvelopesFromMultiPayload(
     destinations: readonly DestinationPayload[],
     isStart: boolean,
@@ -397,7 +550,13 @@ export class ThinClient {
     return createCourierEnvelopesFromMultiPayload(this.context, destinations, isStart, isLast, buffer ?? null, options);
   }
 
-  /** {@inheritDoc createCourierEnvelopesFromTombstoneRange} */
+  /**
+   * Packs tombstones for `maxCount` boxes of a channel from `destStartIndex`
+   * into a copy stream, so a courier deletes them atomically.
+   *
+   * @example
+   * const { envelopes } = await firstValueFrom(client.createCourierEnvelopesFromTombstoneRange(writeCap, start, 10, true, true));
+   */
   createCourierEnvelopesFromTombstoneRange(
     destWriteCap: Uint8Array,
     destStartIndex: Uint8Array,
@@ -410,61 +569,172 @@ export class ThinClient {
     return createCourierEnvelopesFromTombstoneRange(this.context, destWriteCap, destStartIndex, maxCount, isStart, isLast, buffer ?? null, options);
   }
 
-  /** {@inheritDoc startResendingCopyCommand} */
+  /**
+   * Tells a courier to execute the copy stream written to the temporary
+   * channel of `writeCap` (from its first index up to the element marked
+   * final), atomically applying every envelope to its destination. Emits
+   * once when the courier reports success. Mixnet-bound; polling takes ~5 s
+   * per round at the daemon.
+   *
+   * `courier` pins the command to one courier (from `getDistinctCouriers`),
+   * which nested copies need so that no one courier sees both layers.
+   * Unsubscribing cancels (`cancel_resending_copy_command`).
+   *
+   * Fails with `CopyCommandFailedError` (`replicaErrorCode`,
+   * `failedEnvelopeIndex`; boxes written before the failure stay written).
+   *
+   * @example
+   * await firstValueFrom(client.startResendingCopyCommand(temp.writeCap));
+   */
   startResendingCopyCommand(writeCap: Uint8Array, courier?: CourierDestination, options?: RequestOptions): Observable<void> {
     return startResendingCopyCommand(this.context, writeCap, courier, options);
   }
 
-  /** {@inheritDoc cancelResendingCopyCommand} */
+  /**
+   * Stops the daemon's ARQ for the copy command whose write cap hashes to
+   * `writeCapHash` (see {@link "katzenpost-rx"!writeCapHash}). Usually unsubscribing is enough.
+   */
   cancelResendingCopyCommand(writeCapHash: Uint8Array, options?: RequestOptions): Observable<void> {
     return cancelResendingCopyCommand(this.context, writeCapHash, options);
   }
 
   // ---- high level: built only from the primitives -------------------------
 
-  /** {@inheritDoc write} */
+  /**
+   * Writes one box and emits the index after it (persist it before you
+   * report the message as sent). Built from `encryptWrite` and
+   * `startResendingEncryptedMessage`; unsubscribing cancels.
+   *
+   * @example
+   * index = await firstValueFrom(client.write(writeCap, index, new TextEncoder().encode('hello')));
+   */
   write(writeCap: Uint8Array, index: Uint8Array, plaintext: Uint8Array, options?: WriteOptions): Observable<Uint8Array> {
     return write(this.context, writeCap, index, plaintext, options);
   }
 
-  /** {@inheritDoc read} */
+  /**
+   * Reads one box and emits its plaintext. Built from `encryptRead` and
+   * `startResendingEncryptedMessage`; unsubscribing cancels.
+   *
+   * @example
+   * const text = new TextDecoder().decode(await firstValueFrom(client.read(readCap, index)));
+   */
   read(readCap: Uint8Array, index: Uint8Array, options?: ReadOptions): Observable<Uint8Array> {
     return read(this.context, readCap, index, options);
   }
 
-  /** {@inheritDoc writeStream} */
+  /**
+   * Writes a payload of any size (up to 4 GiB) across consecutive boxes from
+   * `index`, framed with a 4-byte big-endian length so a reader knows where
+   * it ends (`readStream$`). Up to `window` boxes are in flight at once, each
+   * an independent single-box write (the daemon's old stream API was removed
+   * because one courier could link the boxes of a transfer; this one spreads
+   * them over randomly chosen couriers). Emits progress after every box and
+   * completes when all are written; unsubscribing cancels those in flight.
+   *
+   * @example
+   * client.writeStream(writeCap, index, fileBytes).subscribe((p) => bar.update(p.boxesDone / p.totalBoxes));
+   */
   writeStream(writeCap: Uint8Array, index: Uint8Array, payload: Uint8Array, options?: WriteStreamOptions): Observable<WriteStreamProgress> {
     return writeStream(this.context, writeCap, index, payload, options);
   }
 
-  /** {@inheritDoc readStream$} */
+  /**
+   * Reads a framed payload (see `writeStream`) as an Observable of plaintext
+   * chunks in order — one per box — and completes when the framed length
+   * has arrived. The first box is read alone (its header says how many boxes
+   * follow); the rest with at most `window` reads in flight, emitted in order.
+   * Unsubscribing cancels every read in flight. A box not written yet is
+   * asked for again after `retryDelayMs` (doubling to `maxRetryDelayMs`);
+   * with `noRetry` the stream fails with `BoxIDNotFoundError` instead.
+   *
+   * The box size is taken from the first box, so streams written with the
+   * copy path (boxes of `MaxPlaintextPayloadLength − 4` bytes) read back too.
+   *
+   * @example
+   * client.readStream$(readCap, index).pipe(scan((bytes, chunk) => bytes + chunk.length, 0)).subscribe(setProgress);
+   */
   readStream$(readCap: Uint8Array, index: Uint8Array, options?: ReadStreamOptions): Observable<Uint8Array> {
     return readStream$(this.context, readCap, index, options);
   }
 
-  /** {@inheritDoc tail$} */
+  /**
+   * Follows a stream from `index` forever, emitting each box as it is
+   * written. Boxes already there are read back to back; then it polls with
+   * no-retry reads — one read, and if the box is not there yet a wait of
+   * `initialDelayMs`, doubling to `maxDelayMs`, reset by every new box —
+   * instead of the daemon's endless retry, so an idle follower costs the
+   * replicas one read per `maxDelayMs`. Each poll encrypts a fresh envelope:
+   * couriers cache answers per envelope for minutes. Unsubscribing cancels
+   * the read in flight.
+   *
+   * @example
+   * client.tail$(readCap, index).pipe(scan((list, m) => [...list, decode(m.plaintext)], [])).subscribe(render);
+   */
   tail$(readCap: Uint8Array, index: Uint8Array, options?: TailOptions): Observable<StreamMessage> {
     return tail$(this.context, readCap, index, options);
   }
 
-  /** {@inheritDoc copySend} */
+  /**
+   * Writes payloads to one or more channels atomically: either every
+   * destination gets its boxes or — short of a courier failure mid-way,
+   * reported as `CopyCommandFailedError` — none does, and the boxes go out
+   * through one courier rather than as separate, linkable writes. Emits the
+   * next index of each destination, in order.
+   *
+   * Destination boxes hold `MaxPlaintextPayloadLength − 4` bytes each on this
+   * path (the copy stream's chunk size). Payloads above the daemon's 10 MiB
+   * per-call cap are packed over several calls, passing the residual buffer
+   * along, and cut at box boundaries so the destination stays contiguous.
+   *
+   * @example
+   * const [aliceNext, bobNext] = await firstValueFrom(client.copySend([
+   *   { writeCap: alice.writeCap, index: alice.index, payload: a },
+   *   { writeCap: bob.writeCap, index: bob.index, payload: b },
+   * ]));
+   */
   copySend(destinations: readonly CopyDestination[], options?: CopySendOptions): Observable<Uint8Array[]> {
     return copySend(this.context, destinations, options);
   }
 
-  /** {@inheritDoc copyTombstones} */
+  /**
+   * Tombstones `count` boxes of a channel from `start` atomically, through a
+   * courier. Emits the index after the range.
+   *
+   * @example
+   * await firstValueFrom(client.copyTombstones(writeCap, start, 10));
+   */
   copyTombstones(writeCap: Uint8Array, start: Uint8Array, count: number, options?: CopySendOptions): Observable<Uint8Array> {
     return copyTombstones(this.context, writeCap, start, count, options);
   }
 
   // ---- offline preparation ------------------------------------------------
 
-  /** {@inheritDoc prepareWrite} */
+  /**
+   * Encrypts a write now — local cryptography, which works while the daemon
+   * is offline as long as it has a PKI document — to transmit later with
+   * {@link transmit}. The same prepared write can be transmitted again after
+   * a crash: it is the same box with the same content, so the replica treats
+   * the repeat as success.
+   *
+   * @example
+   * const prepared = await firstValueFrom(client.prepareWrite(writeCap, index, text));
+   * save(prepared); // your storage
+   * index = prepared.nextMessageBoxIndex;
+   */
   prepareWrite(writeCap: Uint8Array, index: Uint8Array, plaintext: Uint8Array, options?: RequestOptions): Observable<PreparedWrite> {
     return prepareWrite(this.context, writeCap, index, plaintext, options);
   }
 
-  /** {@inheritDoc transmit} */
+  /**
+   * Waits until the daemon is connected to the mixnet, then sends a prepared
+   * write; emits the index after its box. While offline nothing is sent (so
+   * nothing piles up in the daemon's queue); `timeoutMs` bounds the whole
+   * wait. Unsubscribing before it is sent sends nothing; after, it cancels.
+   *
+   * @example
+   * await firstValueFrom(client.transmit(prepared));
+   */
   transmit(prepared: PreparedWrite, options?: RequestOptions): Observable<Uint8Array> {
     return transmit(this.context, prepared, options);
   }
@@ -515,6 +785,8 @@ export class ThinClient {
       onMessage: (message) => this.onMessage(message),
       onReady: (info) => this.requests.reconnected(info),
       onDisconnected: (info) => {
+        // Given up: later requests must fail at once, not queue on a dead controller.
+        if (!info.willReconnect && this.controller === controller) this.controller = null;
         this.requests.disconnected(info);
         this.eventsSubject.next({ type: 'daemon_disconnected', isGraceful: info.graceful, error: info.error, willReconnect: info.willReconnect });
       },

@@ -4,6 +4,7 @@ import { InvalidArgumentError } from '../errors/local-errors.js';
  * A source of uniform random numbers in `[0, 1)`, the same contract as
  * `Math.random`, so tests can inject `() => 0` or a seeded generator.
  *
+ * @inline
  * @example
  * const first: RandomSource = () => 0;
  * getService(doc, 'courier', first);

@@ -11,6 +11,9 @@
  * const sim = await startSimulator({ timeScale: 0.001 });
  * // … connect any thin client to sim.config / sim.thinClientToml() …
  * await sim.close();
+ *
+ * @packageDocumentation
+ * @module katzenpost-rx/sim
  */
 export { startSimulator } from './start-simulator.js';
 export type { SimulatorHandle } from './start-simulator.js';

@@ -35,6 +35,8 @@ export interface ConnectionHost {
   mixnetQueued(): void;
   /** The connection is gone; called once. */
   closed(connection: SimConnection): void;
+  /** Runs `fn` soon, on the simulator's clock (not a microtask: virtual clocks must see it). */
+  later(fn: () => void): void;
 }
 
 /**
@@ -141,7 +143,8 @@ export class SimConnection {
       this.mixnetQueue.push(this.held);
       this.held = null;
       this.socket.resume();
-      queueMicrotask(() => this.pump());
+      // Not now: we are inside the sender's tick; read on once it is done.
+      this.host.later(() => this.pump());
     }
     return { queued };
   }

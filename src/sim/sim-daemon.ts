@@ -103,7 +103,9 @@ export class SimDaemon {
   private readonly arq: ArqEngine;
   private readonly legacy: LegacySender;
   private readonly context: LocalContext;
-  private acceptChain: Promise<void> = Promise.resolve();
+  /** The accept loop is serial: connections wait here for their greeting. */
+  private readonly acceptQueue: SimConnection[] = [];
+  private accepting = false;
   private offlineTimer: SimTimer | null = null;
   private readonly unsubscribePki: () => void;
   private stopped = false;
@@ -142,14 +144,28 @@ export class SimDaemon {
     this.live.add(connection);
     this.register(connection);
     // The accept loop is serial: a connection waiting for a document holds up the next ones.
-    this.acceptChain = this.acceptChain
-      .then(() => this.handshake(connection))
-      .catch((error: unknown) => this.logger.error('sim: handshake failed', { error: String(error) }));
+    this.acceptQueue.push(connection);
+    this.acceptNext();
   }
 
-  private async handshake(connection: SimConnection): Promise<void> {
-    await this.waitForDocument();
-    if (this.stopped) return;
+  /**
+   * Callbacks and clock timers only, no Promises: under a virtual clock
+   * (`katzenpost-rx/testing`) microtasks would not run inside the
+   * scheduler's flush, and the greeting would never be sent.
+   */
+  private acceptNext(): void {
+    if (this.accepting) return;
+    const connection = this.acceptQueue.shift();
+    if (connection === undefined) return;
+    this.accepting = true;
+    this.waitForDocument(() => {
+      this.accepting = false;
+      if (!this.stopped) this.greet(connection);
+      this.acceptNext();
+    });
+  }
+
+  private greet(connection: SimConnection): void {
     const { pki } = this.network;
     const epoch = pki.currentDocumentEpoch();
     connection.send(this.statusEvent());
@@ -159,18 +175,15 @@ export class SimDaemon {
     connection.start();
   }
 
-  /** Resolves once a document is cached, or after `pkiWaitMs` (polled every 200 ms). */
-  private waitForDocument(): Promise<void> {
+  /** Calls `done` once a document is cached, or after `pkiWaitMs` (polled every 200 ms). */
+  private waitForDocument(done: () => void): void {
     const { pki } = this.network;
-    if (pki.currentDocumentEpoch() !== null) return Promise.resolve();
     const deadline = this.clock.now() + this.deps.settings.pkiWaitMs;
-    return new Promise((resolve) => {
-      const poll = (): void => {
-        if (this.stopped || pki.currentDocumentEpoch() !== null || this.clock.now() >= deadline) return resolve();
-        this.clock.setTimer(Math.min(PKI_POLL_MS, deadline - this.clock.now()), poll);
-      };
-      poll();
-    });
+    const poll = (): void => {
+      if (this.stopped || pki.currentDocumentEpoch() !== null || this.clock.now() >= deadline) return done();
+      this.clock.setTimer(Math.min(PKI_POLL_MS, deadline - this.clock.now()), poll);
+    };
+    poll();
   }
 
   private statusEvent(): OutgoingDaemonMessage {
@@ -185,6 +198,10 @@ export class SimDaemon {
   }
 
   // ---- ConnectionHost -------------------------------------------------------------
+
+  later(fn: () => void): void {
+    this.clock.setTimer(0, fn);
+  }
 
   /** `handleSessionToken` (DAEMON.md §1.2). */
   handleSessionToken(connection: SimConnection, token: Uint8Array): void {

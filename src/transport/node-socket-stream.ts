@@ -14,8 +14,10 @@ import type { ByteStream } from './byte-stream.js';
  * - Chunks are the buffers Node allocates for each read, handed over as
  *   plain `Uint8Array` views (no copy). Plain, so that `slice()` copies as
  *   receivers expect, and nothing depends on `Buffer`.
- * - `write(buffers)` writes the buffers back to back (corked, so Node
- *   issues one vectored write).
+ * - `write(buffers)` writes the buffers back to back (one vectored
+ *   write). The first write of a tick goes out at once; further writes in
+ *   the same tick are held and go out together in one vectored write on
+ *   `process.nextTick` (see `write` for why).
  * - `close()` flushes what was written, sends FIN, then destroys the
  *   socket; `chunks$` completes at once. Idempotent; later writes are
  *   ignored.
@@ -35,6 +37,17 @@ export function nodeSocketStream(socket: Socket, label: string): ByteStream {
   // Set once: how chunks$ ended (undefined error = completed).
   let terminal: { readonly error: TransportError | undefined } | undefined;
   let closed = false;
+  // Set by the first write of a tick, cleared on the next tick.
+  let wroteThisTick = false;
+  // Writes after the first one of a tick are corked until then.
+  let corked = false;
+  const endOfTick = (): void => {
+    wroteThisTick = false;
+    if (!corked) return;
+    corked = false;
+    // A no-op if close() already ended (and so uncorked) the socket.
+    socket.uncork();
+  };
 
   // Explicit pause: after it, adding a 'data' listener does not start the
   // flow by itself, so only subscribe() below resumes the socket.
@@ -90,11 +103,27 @@ export function nodeSocketStream(socket: Socket, label: string): ByteStream {
     chunks$,
     write(buffers: readonly Uint8Array[]): void {
       if (closed || terminal || !socket.writable) return;
-      socket.cork();
-      for (const buffer of buffers) {
-        if (buffer.byteLength > 0) socket.write(buffer);
+      // Why hold the later writes of a tick: a reply often starts the next
+      // request synchronously (pipelines, windows), so a chunk of replies
+      // makes a burst of requests, and one syscall per request was the
+      // largest single cost of pipelined local requests in the benchmark
+      // profiles (bench/, P1). A lone write still leaves at once (no added
+      // latency, and a peer sees it during the call, as before); a burst
+      // leaves in two syscalls, in order, before any I/O callback runs.
+      // end() (close) flushes a pending cork itself.
+      if (!wroteThisTick) {
+        wroteThisTick = true;
+        process.nextTick(endOfTick);
+        socket.cork();
+        for (const buffer of buffers) if (buffer.byteLength > 0) socket.write(buffer);
+        socket.uncork();
+        return;
       }
-      socket.uncork();
+      if (!corked) {
+        corked = true;
+        socket.cork();
+      }
+      for (const buffer of buffers) if (buffer.byteLength > 0) socket.write(buffer);
     },
     close(): void {
       if (closed) return;

@@ -8,6 +8,7 @@ import { dialNodeSocket } from './dial-node-socket.js';
 /**
  * Options of {@link connectUnix}; for tests and unusual platforms.
  *
+ * @inline
  * @example
  * connectUnix({ address: '@kpclientd' }, { platform: 'darwin' }); // errors: no abstract namespace
  */

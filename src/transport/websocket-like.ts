@@ -12,9 +12,11 @@ export interface WebSocketLike {
   readonly readyState: number;
   /** Browsers refuse views of a SharedArrayBuffer, hence `ArrayBuffer`. */
   send(data: Uint8Array<ArrayBuffer>): void;
+  /** Starts the closing handshake (`code` 1000 or 3000–4999 in browsers). */
   close(code?: number, reason?: string): void;
   // The listener takes `unknown` so that the DOM's and ws's differently
   // typed listener signatures both fit; the transport narrows the event.
+  /** Listens for the socket's events; the transport uses no other way of listening. */
   addEventListener(type: 'open' | 'message' | 'close' | 'error', listener: (event: unknown) => void): void;
 }
 

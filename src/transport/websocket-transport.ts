@@ -8,6 +8,7 @@ import type { WebSocketCtor, WebSocketLike } from './websocket-like.js';
 /**
  * Options of {@link connectWebSocket}.
  *
+ * @inline
  * @example
  * const options: WebSocketTransportOptions = { WebSocketCtor: (await import('ws')).WebSocket };
  */

@@ -1,23 +1,20 @@
-import { Decoder, Encoder } from 'cbor-x';
-import { redacted } from './redacted.js';
+import { emptyRedacted } from './redacted.js';
 import { ProtocolError } from '../errors/local-errors.js';
+import { cborDecoder as decoder, cborEncoder as encoder } from './cbor-instances.js';
+import { daemonFrameParts, scanDaemonFrame } from './daemon-frame-layout.js';
 import type { Field, Schema } from './fields.js';
 import type { DaemonMessage, DecodedRequest, OutgoingDaemonMessage, Request, RequestKind, ResponseKind } from './messages.js';
 import { RequestSchemas } from './request-schemas.js';
 import { ResponseSchemas } from './response-schemas.js';
 
 /*
- * The CBOR codec of PROTOCOL.md §2. One pair of cbor-x instances, driven by
- * the schema tables, serves both sides: the client encodes requests and
- * decodes daemon messages; the simulator does the opposite.
- *
- * Encoder options matter (DESIGN.md, toolchain facts): without
- * `tagUint8Array: false` cbor-x tags byte strings (tag 64), which the daemon
- * must not see; `variableMapSize` gives the shortest map heads, matching the
- * byte-exact fixtures.
+ * The CBOR codec of PROTOCOL.md §2. One pair of cbor-x instances
+ * (`cbor-instances.ts`), driven by the schema tables, serves both sides: the
+ * client encodes requests and decodes daemon messages; the simulator does
+ * the opposite. Daemon frames have a fixed layout that both directions
+ * exploit (`daemon-frame-layout.ts`); the general paths below remain the
+ * reference for every other frame.
  */
-const encoder = new Encoder({ tagUint8Array: false, variableMapSize: true, useRecords: false, pack: false });
-const decoder = new Decoder({ mapsAsObjects: true, useRecords: false });
 
 /**
  * Byte strings up to this size are copied out of the frame; larger ones stay
@@ -39,10 +36,24 @@ export function encodeRequest(request: Request): Uint8Array {
 export function encodeDaemonMessage(message: OutgoingDaemonMessage, options: { allKeys?: boolean } = {}): Uint8Array {
   const body = toWire(ResponseSchemas[message.type], message);
   if (options.allKeys === false) return encoder.encode({ [message.type]: body });
+  const value = encoder.encode(body);
+  if (value.length <= SPLICE_BELOW) {
+    // The fixed bytes around the value, instead of a 25-key map per frame.
+    const { prefix, suffix } = daemonFrameParts(message.type);
+    const frame = new Uint8Array(prefix.length + value.length + suffix.length);
+    frame.set(prefix, 0);
+    frame.set(value, prefix.length);
+    frame.set(suffix, prefix.length + value.length);
+    return frame;
+  }
+  // Large values: encoding the whole map copies them once, splicing would copy them twice.
   const map: Record<string, unknown> = {};
   for (const kind of Object.keys(ResponseSchemas)) map[kind] = kind === message.type ? body : null;
   return encoder.encode(map);
 }
+
+/** Daemon message values up to this size are spliced between fixed bytes (see `encodeDaemonMessage`). */
+const SPLICE_BELOW = 64 * 1024;
 
 /** Result of decoding a frame whose variant this SDK does not know. */
 export interface UnknownVariant {
@@ -58,10 +69,22 @@ export interface UnknownVariant {
  * comes back as `{ type: 'unknown' }` (newer daemons add variants).
  */
 export function decodeDaemonMessage(body: Uint8Array): DaemonMessage | UnknownVariant {
-  const { kind, value, keys } = selectVariant(body);
-  if (!Object.hasOwn(ResponseSchemas, kind)) return { type: 'unknown', keys };
-  const schema: Schema = ResponseSchemas[kind as ResponseKind];
-  return redacted({ type: kind, ...fromWire(schema, value, kind) }) as DaemonMessage;
+  const at = scanDaemonFrame(body);
+  let kind: string;
+  let value: unknown;
+  if (at) {
+    // The usual frame: decode only the one non-null value (daemon-frame-layout.ts).
+    kind = at.kind;
+    value = decodeCbor(body, at.start, at.end);
+  } else {
+    const selected = selectVariant(body);
+    if (!Object.hasOwn(ResponseSchemas, selected.kind)) return { type: 'unknown', keys: selected.keys };
+    ({ kind, value } = selected);
+  }
+  // Built in place (type first, then the fields): no intermediate copies per frame.
+  const message = emptyRedacted();
+  message['type'] = kind;
+  return fromWire(ResponseSchemas[kind as ResponseKind], value, kind, false, message) as DaemonMessage;
 }
 
 /**
@@ -73,7 +96,7 @@ export function decodeRequest(body: Uint8Array): DecodedRequest | UnknownVariant
   const { kind, value, keys } = selectVariant(body, requestPrecedence);
   if (!Object.hasOwn(RequestSchemas, kind)) return { type: 'unknown', keys };
   const schema: Schema = RequestSchemas[kind as RequestKind];
-  return { type: kind, ...fromWire(schema, value, kind, true) } as DecodedRequest;
+  return fromWire(schema, value, kind, true, { type: kind }) as DecodedRequest;
 }
 
 /** The daemon's order when several request keys are non-null (PROTOCOL.md §3.6). */
@@ -88,16 +111,20 @@ function encodeVariant(kind: string, schema: Schema, body: object): Uint8Array {
   return encoder.encode({ [kind]: toWire(schema, body) });
 }
 
+/** cbor-x decode of `body[start, end)`; errors name the whole frame, as a full decode would. */
+function decodeCbor(body: Uint8Array, start = 0, end = body.length): unknown {
+  try {
+    return decoder.decode(start === 0 && end === body.length ? body : body.subarray(start, end));
+  } catch (cause) {
+    throw new ProtocolError(`undecodable CBOR frame (${body.length} bytes)`, { cause });
+  }
+}
+
 function selectVariant(
   body: Uint8Array,
   pick?: (keys: readonly string[]) => string,
 ): { kind: string; value: unknown; keys: readonly string[] } {
-  let raw: unknown;
-  try {
-    raw = decoder.decode(body);
-  } catch (cause) {
-    throw new ProtocolError(`undecodable CBOR frame (${body.length} bytes)`, { cause });
-  }
+  const raw = decodeCbor(body);
   if (!isMap(raw)) throw new ProtocolError('frame body is not a CBOR map');
   const keys: string[] = [];
   for (const key of Object.keys(raw)) if (raw[key] !== null && raw[key] !== undefined) keys.push(key);
@@ -190,9 +217,8 @@ function encodeUint(value: unknown, name: string, max: number): number | bigint 
  * Go `[N]byte` of another length is silently zero-padded or truncated
  * (PROTOCOL.md §2.2); BACAP lengths stay strict.
  */
-function fromWire(schema: Schema, raw: unknown, path: string, asDaemon = false): Record<string, unknown> {
+function fromWire(schema: Schema, raw: unknown, path: string, asDaemon = false, out: Record<string, unknown> = {}): Record<string, unknown> {
   if (!isMap(raw)) throw new ProtocolError(`${path}: expected a map`);
-  const out: Record<string, unknown> = {};
   for (const name in schema) {
     const field = schema[name]!;
     const value = Object.hasOwn(raw, field.wire) ? raw[field.wire] : undefined;

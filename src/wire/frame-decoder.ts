@@ -30,9 +30,9 @@ export class FrameDecoder {
 
   constructor(private readonly maxBody: number = WireSizes.maxFrameBody) {}
 
-  /** Bytes received that do not yet form a whole frame. */
+  /** Bytes received that do not yet form a whole frame (a length prefix whose body has not started counts). */
   get bufferedBytes(): number {
-    return this.headerFilled + this.bodyFilled;
+    return this.body === null ? this.headerFilled : 4 + this.bodyFilled;
   }
 
   /**

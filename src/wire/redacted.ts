@@ -50,3 +50,15 @@ const redactingPrototype: object = Object.freeze({
 export function redacted<T extends object>(fields: T): T {
   return Object.assign(Object.create(redactingPrototype) as T, fields);
 }
+
+/**
+ * An empty object that prints like {@link redacted}'s, for decoders that
+ * fill in the fields themselves (one object per message instead of two).
+ *
+ * @example
+ * const message = emptyRedacted();
+ * message['payload'] = bytes; // console.log(message) → { payload: '[redacted 5 bytes]' }
+ */
+export function emptyRedacted(): Record<string, unknown> {
+  return Object.create(redactingPrototype) as Record<string, unknown>;
+}

@@ -31,6 +31,7 @@ export class Outbox {
   /** The writes not yet confirmed, as they change (replays the current list). */
   readonly pending$: Observable<readonly PreparedWrite[]> = this.waiting.asObservable();
 
+  /** @internal Made by `client.createOutbox()`. */
   constructor(
     ctx: ClientContext,
     /** Writes in flight at once when online (default 1: strictly in order). */

@@ -21,7 +21,7 @@ export interface CopyDestination {
   readonly payload: Uint8Array;
 }
 
-/** Options of {@link copySend} and {@link copyTombstones}. */
+/** Options of {@link ThinClient.copySend} and {@link ThinClient.copyTombstones}. */
 export interface CopySendOptions extends RequestOptions {
   /** Pin the copy command to this courier (e.g. distinct couriers per layer of a nested copy). */
   readonly courier?: CourierDestination;

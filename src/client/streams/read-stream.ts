@@ -8,7 +8,7 @@ import { BoxIDNotFoundError } from '../../errors/replica-errors.js';
 import { readBox, type BoxRead, type ReadOptions } from './read.js';
 import { parseStreamHeader } from './stream-framing.js';
 
-/** Options of {@link readStream$}. */
+/** Options of {@link ThinClient.readStream$}. */
 export interface ReadStreamOptions extends ReadOptions {
   /** Boxes read concurrently after the first (default 8). */
   readonly window?: number;

@@ -3,8 +3,9 @@ import type { ClientContext } from '../client-context.js';
 import { encryptRead } from '../pigeonhole/encrypt.js';
 import { startResendingEncryptedMessage } from '../pigeonhole/start-resending.js';
 import type { RequestOptions } from '../request-engine.js';
+import { withTimeout } from '../with-timeout.js';
 
-/** Options of {@link read}. */
+/** Options of {@link ThinClient.read}. */
 export interface ReadOptions extends RequestOptions {
   /**
    * Fail at once with `BoxIDNotFoundError` if the box is not written yet.
@@ -29,12 +30,15 @@ export interface BoxRead {
  * (`isExpectedOutcome`).
  */
 export function readBox(ctx: ClientContext, readCap: Uint8Array, index: Uint8Array, options: ReadOptions = {}): Observable<BoxRead> {
+  const { timeoutMs, noRetry = false } = options;
+  // The timeout covers the whole read, the encryption step included.
   return encryptRead(ctx, readCap, index).pipe(
     concatMap((envelope) =>
-      startResendingEncryptedMessage(ctx, { readCap, messageBoxIndex: index, ...envelope, noRetryOnBoxIdNotFound: options.noRetry ?? false }, options).pipe(
+      startResendingEncryptedMessage(ctx, { readCap, messageBoxIndex: index, ...envelope, noRetryOnBoxIdNotFound: noRetry }).pipe(
         map((result) => ({ plaintext: result.plaintext ?? new Uint8Array(0), nextIndex: envelope.nextMessageBoxIndex })),
       ),
     ),
+    withTimeout('read', timeoutMs, ctx.scheduler),
   );
 }
 

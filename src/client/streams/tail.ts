@@ -6,7 +6,7 @@ import { nextMessageBoxIndex } from '../pigeonhole/message-box-index.js';
 import type { RequestOptions } from '../request-engine.js';
 import { readBox } from './read.js';
 
-/** Options of {@link tail$}: the polling schedule while no new box is there. */
+/** Options of {@link ThinClient.tail$}: the polling schedule while no new box is there. */
 export interface TailOptions extends RequestOptions {
   /** First wait after a "not written yet" (default 1 s). */
   readonly initialDelayMs?: number;

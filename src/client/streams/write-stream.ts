@@ -9,13 +9,13 @@ import { pigeonholeGeometry$ } from './pigeonhole-geometry.js';
 import { MAX_STREAM_PAYLOAD, STREAM_HEADER_LENGTH, streamBox, streamBoxCount } from './stream-framing.js';
 import { write } from './write.js';
 
-/** Options of {@link writeStream}. */
+/** Options of {@link ThinClient.writeStream}. */
 export interface WriteStreamOptions extends RequestOptions {
   /** Boxes written concurrently (default 8). Each is an independent request through a random courier. */
   readonly window?: number;
 }
 
-/** Progress of a {@link writeStream}: emitted after each box. */
+/** Progress of a {@link ThinClient.writeStream}: emitted after each box. */
 export interface WriteStreamProgress {
   readonly boxesDone: number;
   readonly totalBoxes: number;

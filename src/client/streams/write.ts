@@ -3,8 +3,9 @@ import type { ClientContext } from '../client-context.js';
 import { encryptWrite } from '../pigeonhole/encrypt.js';
 import { startResendingEncryptedMessage } from '../pigeonhole/start-resending.js';
 import type { RequestOptions } from '../request-engine.js';
+import { withTimeout } from '../with-timeout.js';
 
-/** Options of {@link write}. */
+/** Options of {@link ThinClient.write}. */
 export interface WriteOptions extends RequestOptions {
   /** Fail with `BoxAlreadyExistsError` if the box holds other content (one more round trip). */
   readonly failIfBoxExists?: boolean;
@@ -25,12 +26,14 @@ export function write(
   plaintext: Uint8Array,
   options: WriteOptions = {},
 ): Observable<Uint8Array> {
-  const encrypted$ = encryptWrite(ctx, plaintext, writeCap, index);
-  return encrypted$.pipe(
+  const { timeoutMs, failIfBoxExists = false } = options;
+  // The timeout covers the whole write, the encryption step included.
+  return encryptWrite(ctx, plaintext, writeCap, index).pipe(
     concatMap((envelope) =>
-      startResendingEncryptedMessage(ctx, { writeCap, ...envelope, noIdempotentBoxAlreadyExists: options.failIfBoxExists ?? false }, options).pipe(
+      startResendingEncryptedMessage(ctx, { writeCap, ...envelope, noIdempotentBoxAlreadyExists: failIfBoxExists }).pipe(
         map(() => envelope.nextMessageBoxIndex),
       ),
     ),
+    withTimeout('write', timeoutMs, ctx.scheduler),
   );
 }

@@ -1,0 +1,22 @@
+import type { ThinClientConfig } from '../../../src/config/dial-config.js';
+
+/** Where a crash-test child stops to be killed: a durability step (or the reader's `app:handled`) and which occurrence of it in that process. */
+export interface KillPoint {
+  readonly step: string;
+  readonly occurrence: number;
+}
+
+/** What the test passes to a crash-test child (environment variable CRASH_CHILD, JSON). */
+export interface CrashChildConfig {
+  readonly role: 'writer' | 'reader';
+  readonly store: 'file' | 'sqlite';
+  readonly storePath: string;
+  readonly thinClientConfig: ThinClientConfig;
+  /** The messages the writer sends, or the reader expects. */
+  readonly messages: readonly string[];
+  /** The reader's read capability string. */
+  readonly share?: string;
+  readonly kill?: KillPoint;
+  /** `drop-outbox`: the control run, behaving like upstream (queued sends are not re-sent after a restart). */
+  readonly fault?: 'drop-outbox';
+}

@@ -1,0 +1,436 @@
+import { ChannelExistsError, ChannelNotFoundError, ChannelStoreError } from './channel-errors.js';
+import type { ChannelStore, StoreTransaction } from './channel-store.js';
+import type {
+  ChannelPatch,
+  ChannelRecord,
+  HistoryQuery,
+  NewOutboxEntry,
+  OutboxEntry,
+  ReceivedMessage,
+  SentMessage,
+} from './channel-types.js';
+import { parseWithBytes, stringifyWithBytes } from './bytes-json.js';
+
+/*
+ * The few better-sqlite3 calls used here, typed locally: the driver is an
+ * optional dependency, so neither its module nor its types may be needed
+ * to compile or to load this package.
+ */
+interface SqliteRunResult {
+  readonly changes: number;
+  readonly lastInsertRowid: number | bigint;
+}
+interface SqliteStatement {
+  run(...params: unknown[]): SqliteRunResult;
+  get(...params: unknown[]): unknown;
+  all(...params: unknown[]): unknown[];
+}
+interface SqliteDatabase {
+  pragma(source: string): unknown;
+  exec(source: string): unknown;
+  prepare(source: string): SqliteStatement;
+  transaction<A extends unknown[], R>(fn: (...args: A) => R): { immediate(...args: A): R };
+  close(): void;
+}
+type SqliteConstructor = new (filename: string, options?: { timeout?: number }) => SqliteDatabase;
+
+/** The driver's package name, in a variable so bundlers and tsc leave the optional import alone. */
+const DRIVER = 'better-sqlite3';
+const SCHEMA_VERSION = '1';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS kprx_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS channels (
+  name TEXT PRIMARY KEY,
+  owned INTEGER NOT NULL,
+  write_cap BLOB,
+  read_cap BLOB NOT NULL,
+  first_index BLOB NOT NULL,
+  first_position INTEGER NOT NULL,
+  write_index BLOB,
+  write_position INTEGER NOT NULL,
+  read_index BLOB NOT NULL,
+  read_position INTEGER NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS outbox (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  body TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS received (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  channel TEXT NOT NULL,
+  position INTEGER NOT NULL,
+  box_index BLOB NOT NULL,
+  plaintext BLOB NOT NULL,
+  tombstone INTEGER NOT NULL,
+  received_at INTEGER NOT NULL,
+  is_read INTEGER NOT NULL,
+  UNIQUE (channel, position)
+);
+CREATE TABLE IF NOT EXISTS sent (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  channel TEXT NOT NULL,
+  position INTEGER NOT NULL,
+  count INTEGER NOT NULL,
+  box_index BLOB NOT NULL,
+  next_index BLOB NOT NULL,
+  plaintext BLOB NOT NULL,
+  tombstone INTEGER NOT NULL,
+  via TEXT NOT NULL,
+  outbox_seq INTEGER NOT NULL,
+  sent_at INTEGER NOT NULL,
+  UNIQUE (channel, position)
+);
+CREATE INDEX IF NOT EXISTS received_unread ON received (channel, is_read);
+`;
+
+/**
+ * A durable {@link ChannelStore} in an SQLite database through
+ * better-sqlite3 — the default where native modules install. WAL journal
+ * with `synchronous = FULL`: a transaction is on disk when its Promise
+ * resolves. Each store transaction is one `BEGIN IMMEDIATE … COMMIT`, so
+ * several processes may share the file safely.
+ *
+ * better-sqlite3 is an optional dependency, loaded on `open()`: without it
+ * `open()` rejects with a `ChannelStoreError` that says how to install it
+ * (or to use `FileChannelStore`), and the rest of the package works.
+ *
+ * @example
+ * const store = await SqliteChannelStore.open('./channels.db');
+ * const manager = new ChannelManager(client, store);
+ */
+export class SqliteChannelStore implements ChannelStore {
+  private closed = false;
+  private readonly tx: SqliteTransaction;
+
+  private constructor(private readonly db: SqliteDatabase) {
+    this.tx = new SqliteTransaction(db);
+  }
+
+  /** Whether better-sqlite3 can be loaded here (e.g. to pick a store). */
+  static async isAvailable(): Promise<boolean> {
+    try {
+      await loadDriver();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Opens or creates the database at `path` (`':memory:'` for a private
+   * in-memory one).
+   */
+  static async open(path: string): Promise<SqliteChannelStore> {
+    const Database = await loadDriver();
+    let db: SqliteDatabase;
+    try {
+      db = new Database(path, { timeout: 5000 });
+    } catch (error) {
+      throw new ChannelStoreError(`${path}: cannot open the SQLite database (${error instanceof Error ? error.message : String(error)})`, { cause: error });
+    }
+    try {
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = FULL');
+      db.exec(SCHEMA);
+      const version = db.prepare('SELECT value FROM kprx_meta WHERE key = ?').get('schema_version') as { value: string } | undefined;
+      if (version === undefined) db.prepare('INSERT INTO kprx_meta (key, value) VALUES (?, ?)').run('schema_version', SCHEMA_VERSION);
+      else if (version.value !== SCHEMA_VERSION) throw new ChannelStoreError(`${path}: schema version ${version.value} is not supported (expected ${SCHEMA_VERSION})`);
+    } catch (error) {
+      db.close();
+      throw error instanceof ChannelStoreError ? error : new ChannelStoreError(`${path}: not a usable channel database`, { cause: error });
+    }
+    return new SqliteChannelStore(db);
+  }
+
+  transaction<T>(fn: (tx: StoreTransaction) => T): Promise<T> {
+    if (this.closed) return Promise.reject(new ChannelStoreError('the store is closed'));
+    try {
+      const value = this.db
+        .transaction(() => {
+          const result = fn(this.tx);
+          if (result !== null && typeof result === 'object' && typeof (result as { then?: unknown }).then === 'function') {
+            throw new ChannelStoreError('a transaction body must be synchronous (it returned a Promise); do the async work before or after the transaction');
+          }
+          return result;
+        })
+        .immediate();
+      return Promise.resolve(value);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.db.close();
+  }
+}
+
+async function loadDriver(): Promise<SqliteConstructor> {
+  let mod: unknown;
+  try {
+    mod = await import(DRIVER);
+  } catch (error) {
+    throw new ChannelStoreError(
+      'SqliteChannelStore needs the optional dependency better-sqlite3, which is not installed or did not build here: ' +
+        'run `npm install better-sqlite3`, or use FileChannelStore (no native modules)',
+      { cause: error },
+    );
+  }
+  const ctor = (mod as { default?: unknown }).default ?? mod;
+  if (typeof ctor !== 'function') throw new ChannelStoreError('better-sqlite3 did not export a Database constructor');
+  return ctor as SqliteConstructor;
+}
+
+/** better-sqlite3 binds Buffers; hand it views, take copies out as plain Uint8Arrays. */
+const bind = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+const bindOrNull = (bytes: Uint8Array | null): Buffer | null => (bytes === null ? null : bind(bytes));
+const out = (value: unknown): Uint8Array => new Uint8Array(value as Uint8Array);
+const outOrNull = (value: unknown): Uint8Array | null => (value === null || value === undefined ? null : out(value));
+
+interface ChannelRow {
+  name: string;
+  owned: number;
+  write_cap: Uint8Array | null;
+  read_cap: Uint8Array;
+  first_index: Uint8Array;
+  first_position: number;
+  write_index: Uint8Array | null;
+  write_position: number;
+  read_index: Uint8Array;
+  read_position: number;
+  created_at: number;
+}
+
+function channelFromRow(row: ChannelRow): ChannelRecord {
+  return {
+    name: row.name,
+    owned: row.owned === 1,
+    writeCap: outOrNull(row.write_cap),
+    readCap: out(row.read_cap),
+    firstIndex: out(row.first_index),
+    firstPosition: row.first_position,
+    writeIndex: outOrNull(row.write_index),
+    writePosition: row.write_position,
+    readIndex: out(row.read_index),
+    readPosition: row.read_position,
+    createdAt: row.created_at,
+  };
+}
+
+interface ReceivedRow {
+  id: number;
+  channel: string;
+  position: number;
+  box_index: Uint8Array;
+  plaintext: Uint8Array;
+  tombstone: number;
+  received_at: number;
+  is_read: number;
+}
+
+function receivedFromRow(row: ReceivedRow): ReceivedMessage {
+  return {
+    id: row.id,
+    channel: row.channel,
+    position: row.position,
+    boxIndex: out(row.box_index),
+    plaintext: out(row.plaintext),
+    tombstone: row.tombstone === 1,
+    receivedAt: row.received_at,
+    read: row.is_read === 1,
+  };
+}
+
+interface SentRow {
+  id: number;
+  channel: string;
+  position: number;
+  count: number;
+  box_index: Uint8Array;
+  next_index: Uint8Array;
+  plaintext: Uint8Array;
+  tombstone: number;
+  via: string;
+  outbox_seq: number;
+  sent_at: number;
+}
+
+function sentFromRow(row: SentRow): SentMessage {
+  return {
+    id: row.id,
+    channel: row.channel,
+    position: row.position,
+    count: row.count,
+    boxIndex: out(row.box_index),
+    nextIndex: out(row.next_index),
+    plaintext: out(row.plaintext),
+    tombstone: row.tombstone === 1,
+    via: row.via === 'copy' ? 'copy' : 'box',
+    outboxSeq: row.outbox_seq,
+    sentAt: row.sent_at,
+  };
+}
+
+/** Outbox entries are small and read whole: stored as JSON with base64url bytes. */
+function outboxToJson(entry: NewOutboxEntry): string {
+  return stringifyWithBytes(entry);
+}
+
+function outboxFromJson(seq: number, body: string): OutboxEntry {
+  let entry: NewOutboxEntry;
+  try {
+    entry = parseWithBytes(body) as NewOutboxEntry;
+  } catch (error) {
+    throw new ChannelStoreError(`outbox entry ${seq} is corrupt`, { cause: error });
+  }
+  return { ...entry, seq };
+}
+
+/** History filters as SQL: the same semantics as `selectHistory` of the state-based stores. */
+function historySql(table: string, query: HistoryQuery, withUnread: boolean): { sql: string; params: unknown[] } {
+  const where = ['channel = ?'];
+  const params: unknown[] = [];
+  if (query.afterId !== undefined) {
+    where.push('id > ?');
+    params.push(query.afterId);
+  }
+  if (query.beforeId !== undefined) {
+    where.push('id < ?');
+    params.push(query.beforeId);
+  }
+  if (withUnread && query.unread !== undefined) {
+    where.push('is_read = ?');
+    params.push(query.unread ? 0 : 1);
+  }
+  let sql = `SELECT * FROM ${table} WHERE ${where.join(' AND ')} ORDER BY id ${query.order === 'desc' ? 'DESC' : 'ASC'}`;
+  if (query.limit !== undefined) {
+    sql += ' LIMIT ?';
+    params.push(Math.max(0, query.limit));
+  }
+  return { sql, params };
+}
+
+/** The store operations as SQL; only ever called inside `db.transaction`. */
+class SqliteTransaction implements StoreTransaction {
+  private readonly statements = new Map<string, SqliteStatement>();
+
+  constructor(private readonly db: SqliteDatabase) {}
+
+  private statement(sql: string): SqliteStatement {
+    let statement = this.statements.get(sql);
+    if (statement === undefined) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  channel(name: string): ChannelRecord | undefined {
+    const row = this.statement('SELECT * FROM channels WHERE name = ?').get(name) as ChannelRow | undefined;
+    return row === undefined ? undefined : channelFromRow(row);
+  }
+
+  channels(): ChannelRecord[] {
+    return (this.statement('SELECT * FROM channels ORDER BY name').all() as ChannelRow[]).map(channelFromRow);
+  }
+
+  insertChannel(r: ChannelRecord): void {
+    if (this.channel(r.name) !== undefined) throw new ChannelExistsError(r.name);
+    this.statement(
+      `INSERT INTO channels (name, owned, write_cap, read_cap, first_index, first_position, write_index, write_position, read_index, read_position, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      r.name,
+      r.owned ? 1 : 0,
+      bindOrNull(r.writeCap),
+      bind(r.readCap),
+      bind(r.firstIndex),
+      r.firstPosition,
+      bindOrNull(r.writeIndex),
+      r.writePosition,
+      bind(r.readIndex),
+      r.readPosition,
+      r.createdAt,
+    );
+  }
+
+  updateChannel(name: string, patch: ChannelPatch): ChannelRecord {
+    const current = this.channel(name);
+    if (current === undefined) throw new ChannelNotFoundError(name);
+    const next: ChannelRecord = { ...current, ...patch };
+    this.statement('UPDATE channels SET write_index = ?, write_position = ?, read_index = ?, read_position = ? WHERE name = ?').run(
+      bindOrNull(next.writeIndex),
+      next.writePosition,
+      bind(next.readIndex),
+      next.readPosition,
+      name,
+    );
+    return next;
+  }
+
+  deleteChannel(name: string): void {
+    if (this.channel(name) === undefined) throw new ChannelNotFoundError(name);
+    this.statement('DELETE FROM channels WHERE name = ?').run(name);
+    this.statement('DELETE FROM received WHERE channel = ?').run(name);
+    this.statement('DELETE FROM sent WHERE channel = ?').run(name);
+    for (const entry of this.outbox()) {
+      if (entry.slots.every((slot) => slot.channel === name)) this.deleteOutbox(entry.seq);
+    }
+  }
+
+  outbox(): OutboxEntry[] {
+    return (this.statement('SELECT seq, body FROM outbox ORDER BY seq').all() as { seq: number; body: string }[]).map((row) => outboxFromJson(row.seq, row.body));
+  }
+
+  insertOutbox(entry: NewOutboxEntry): OutboxEntry {
+    const result = this.statement('INSERT INTO outbox (body) VALUES (?)').run(outboxToJson(entry));
+    return outboxFromJson(Number(result.lastInsertRowid), outboxToJson(entry));
+  }
+
+  updateOutbox(seq: number, patch: Partial<Pick<OutboxEntry, 'attempts' | 'lastError' | 'operation'>>): void {
+    const row = this.statement('SELECT body FROM outbox WHERE seq = ?').get(seq) as { body: string } | undefined;
+    if (row === undefined) return;
+    const { seq: _seq, ...entry } = { ...outboxFromJson(seq, row.body), ...patch };
+    this.statement('UPDATE outbox SET body = ? WHERE seq = ?').run(outboxToJson(entry), seq);
+  }
+
+  deleteOutbox(seq: number): void {
+    this.statement('DELETE FROM outbox WHERE seq = ?').run(seq);
+  }
+
+  insertReceived(m: Omit<ReceivedMessage, 'id'>): ReceivedMessage {
+    const result = this.statement(
+      'INSERT INTO received (channel, position, box_index, plaintext, tombstone, received_at, is_read) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    ).run(m.channel, m.position, bind(m.boxIndex), bind(m.plaintext), m.tombstone ? 1 : 0, m.receivedAt, m.read ? 1 : 0);
+    return { ...m, boxIndex: m.boxIndex.slice(), plaintext: m.plaintext.slice(), id: Number(result.lastInsertRowid) };
+  }
+
+  received(channel: string, query: HistoryQuery = {}): ReceivedMessage[] {
+    const { sql, params } = historySql('received', query, true);
+    return (this.statement(sql).all(channel, ...params) as ReceivedRow[]).map(receivedFromRow);
+  }
+
+  setRead(channel: string, ids: readonly number[], read: boolean): number {
+    let changed = 0;
+    const update = this.statement('UPDATE received SET is_read = ? WHERE channel = ? AND id = ? AND is_read <> ?');
+    for (const id of new Set(ids)) changed += update.run(read ? 1 : 0, channel, id, read ? 1 : 0).changes;
+    return changed;
+  }
+
+  insertSent(m: Omit<SentMessage, 'id'>): SentMessage {
+    const result = this.statement(
+      `INSERT INTO sent (channel, position, count, box_index, next_index, plaintext, tombstone, via, outbox_seq, sent_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(m.channel, m.position, m.count, bind(m.boxIndex), bind(m.nextIndex), bind(m.plaintext), m.tombstone ? 1 : 0, m.via, m.outboxSeq, m.sentAt);
+    return { ...m, boxIndex: m.boxIndex.slice(), nextIndex: m.nextIndex.slice(), plaintext: m.plaintext.slice(), id: Number(result.lastInsertRowid) };
+  }
+
+  sent(channel: string, query: HistoryQuery = {}): SentMessage[] {
+    const { sql, params } = historySql('sent', query, false);
+    return (this.statement(sql).all(channel, ...params) as SentRow[]).map(sentFromRow);
+  }
+}

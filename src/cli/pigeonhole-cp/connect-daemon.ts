@@ -1,0 +1,53 @@
+import { loadConfig } from '../../config/load-config.js';
+import { ThinClient } from '../../client/thin-client.js';
+import { startSimulator } from '../../sim/index.js';
+import type { CliIo } from './cli-io.js';
+
+/** A connected client and how to let go of it. */
+export interface DaemonConnection {
+  readonly client: ThinClient;
+  /** True when talking to the embedded simulator. */
+  readonly simulated: boolean;
+  close(): Promise<void>;
+}
+
+/**
+ * Connects to the daemon of `--config`, or — without it — starts an
+ * embedded simulator in this process (time running at `timeScale`) so the
+ * tool can be tried without a mixnet. Its boxes vanish when the process
+ * exits: to pass files between two commands, run `kpsim` and point both at
+ * it with `--config`.
+ *
+ * On `io.signal` the connection is closed (`thin_close`), which fails
+ * whatever is pending and so stops the command.
+ */
+export async function connectDaemon(configPath: string | undefined, io: CliIo, timeScale = 0.01): Promise<DaemonConnection> {
+  if (configPath !== undefined) {
+    const client = await ThinClient.connect(await loadConfig(configPath));
+    return withAbort({ client, simulated: false, close: () => client.close() }, io);
+  }
+  io.stderr(
+    'pigeonhole-cp: no --config: using an embedded simulator (its boxes vanish when this command exits; ' +
+      'for two terminals run `npx kpsim --write-config sim.toml` and pass --config sim.toml)\n',
+  );
+  const sim = await startSimulator({ timeScale });
+  const client = await ThinClient.connect(sim.config);
+  return withAbort(
+    {
+      client,
+      simulated: true,
+      close: async () => {
+        await client.close();
+        await sim.close();
+      },
+    },
+    io,
+  );
+}
+
+function withAbort(connection: DaemonConnection, io: CliIo): DaemonConnection {
+  let closing: Promise<void> | null = null;
+  const close = (): Promise<void> => (closing ??= connection.close());
+  io.signal?.addEventListener('abort', () => void close(), { once: true });
+  return { ...connection, close };
+}

@@ -1,0 +1,99 @@
+import { Observable, type SchedulerLike, type Subscriber } from 'rxjs';
+import type { SimSocket } from '../sim/sim-socket.js';
+import type { ByteStream } from '../transport/byte-stream.js';
+
+/**
+ * One in-memory connection between a client (`stream`, a `ByteStream`) and
+ * the simulator (`socket`, a `SimSocket`). Bytes cross on the scheduler
+ * (`schedule(…, 0)`), never synchronously, so neither side is re-entered
+ * from inside its own send — as with a real socket — and the order of
+ * delivery is the order of writes.
+ *
+ * `intercept` sees every client→daemon chunk first: return `true` to
+ * swallow it (the scripted double answers such requests itself, through
+ * `toClient`).
+ */
+export function memoryConnection(
+  scheduler: SchedulerLike,
+  intercept: (chunk: Uint8Array) => boolean = () => false,
+): { stream: ByteStream; socket: SimSocket; toClient: (chunk: Uint8Array) => void } {
+  // Held until the client subscribes, as a paused socket would (ByteStream contract).
+  let client: Subscriber<Uint8Array> | null = null;
+  const heldForClient: Uint8Array[] = [];
+  let clientEnded = false;
+  const dataListeners: Array<(chunk: Uint8Array) => void> = [];
+  const closeListeners: Array<() => void> = [];
+  let open = true;
+  let paused = false;
+  const heldForDaemon: Uint8Array[] = [];
+
+  const close = () => {
+    if (!open) return;
+    open = false;
+    scheduler.schedule(() => {
+      clientEnded = true;
+      client?.complete();
+      for (const listener of closeListeners) listener();
+    }, 0);
+  };
+  const deliverToClient = (chunk: Uint8Array) => {
+    scheduler.schedule(() => {
+      if (!open) return;
+      if (client) client.next(chunk);
+      else heldForClient.push(chunk);
+    }, 0);
+  };
+  const deliverToDaemon = (chunk: Uint8Array) => {
+    if (paused) heldForDaemon.push(chunk);
+    else for (const listener of dataListeners) listener(chunk);
+  };
+
+  const stream: ByteStream = {
+    chunks$: new Observable<Uint8Array>((subscriber) => {
+      client = subscriber;
+      for (const chunk of heldForClient.splice(0)) subscriber.next(chunk);
+      if (clientEnded) subscriber.complete();
+      return () => {
+        if (client === subscriber) client = null;
+      };
+    }),
+    write(buffers) {
+      if (!open) return;
+      const total = buffers.reduce((n, b) => n + b.length, 0);
+      const chunk = new Uint8Array(total);
+      let at = 0;
+      for (const buffer of buffers) {
+        chunk.set(buffer, at);
+        at += buffer.length;
+      }
+      scheduler.schedule(() => {
+        if (!open || intercept(chunk)) return;
+        deliverToDaemon(chunk);
+      }, 0);
+    },
+    close,
+  };
+
+  const socket: SimSocket = {
+    label: 'memory',
+    writeFrame(header, body) {
+      if (!open) return;
+      const chunk = new Uint8Array(header.length + body.length);
+      chunk.set(header);
+      chunk.set(body, header.length);
+      deliverToClient(chunk);
+    },
+    pause() {
+      paused = true;
+    },
+    resume() {
+      paused = false;
+      for (const chunk of heldForDaemon.splice(0)) deliverToDaemon(chunk);
+    },
+    end: close,
+    destroy: close,
+    onData: (listener) => void dataListeners.push(listener),
+    onClose: (listener) => void closeListeners.push(listener),
+  };
+  return { stream, socket, toClient: deliverToClient };
+}
