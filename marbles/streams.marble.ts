@@ -4,7 +4,8 @@ import { tail$ } from '../src/client/streams/tail.js';
 import { writeStream } from '../src/client/streams/write-stream.js';
 import { ProtocolError } from '../src/errors/local-errors.js';
 import type { DecodedRequest } from '../src/wire/messages.js';
-import { boxOf, indexOf, localReply, scriptedContext, startReply, type ScriptedReply } from './support/scripted-context.js';
+import { indexChain } from '../src/client/streams/index-chain.js';
+import { boxOf, counterOf, indexOf, localReply, scriptedContext, startReply, type ScriptedReply } from './support/scripted-context.js';
 
 const readCap = new Uint8Array(136);
 const writeCap = new Uint8Array(168);
@@ -104,27 +105,6 @@ describe('readStream$', () => {
     });
   });
 
-  it('asks again, with a doubling delay, for a box that is not there yet — using no-retry reads only', () => {
-    scheduler.run(({ flush }) => {
-      const boxes = framedBoxes(2 * 100 - 4, 100);
-      const { ctx, sent } = scriptedContext(scheduler, (request, at) => {
-        const local = localReply(request);
-        if (local) return local;
-        if (!isStart(request)) return [];
-        expect((request as { noRetryOnBoxIdNotFound: boolean }).noRetryOnBoxIdNotFound).toBe(true);
-        const box = boxOf(request);
-        const written = box === 0 || at >= 2500;
-        return [{ delay: 10, message: written ? startReply(request, 0, boxes[box]!) : startReply(request, 1) }];
-      });
-      let doneAt = -1;
-      readStream$(ctx, readCap, indexOf(0), { retryDelayMs: 1000 }).subscribe({ complete: () => (doneAt = scheduler.now()) });
-      flush();
-      const box1 = sent.filter((s) => isStart(s.request) && boxOf(s.request) === 1).map((s) => s.at);
-      expect(box1).toEqual([10, 1020, 3030]); // miss at 20 → +1 s; miss at 1030 → +2 s; hit
-      expect(doneAt).toBe(3040);
-    });
-  });
-
   it('fails with a ProtocolError when a middle box is short', () => {
     scheduler.run(({ expectObservable }) => {
       const boxes = framedBoxes(3 * 100 - 4, 100);
@@ -177,6 +157,29 @@ describe('writeStream', () => {
   });
 });
 
+describe('writeStream of thousands of boxes', () => {
+  it('completes, with every progress report in order (no recursion through waiting reports)', () => {
+    const scheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+    scheduler.run(({ flush }) => {
+      // The index chain is the slow part here (1 ms a step), so every progress report
+      // waits for the index after the last box, and they pile up.
+      const slowChain = (request: DecodedRequest) => (localReply(request) ?? []).map((r) => (request.type === 'next_message_box_index' ? { ...r, delay: 1 } : r));
+      const { ctx } = scriptedContext(scheduler, (request) => (isStart(request) ? [{ delay: 0, message: startReply(request, 0) }] : slowChain(request)));
+      const payload = new Uint8Array(3000 * 1549);
+      const done: number[] = [];
+      let last: Uint8Array | null = null;
+      writeStream(ctx, writeCap, indexOf(0), payload, { window: 16 }).subscribe((p) => {
+        done.push(p.boxesDone);
+        last = p.nextIndex;
+      });
+      flush();
+      expect(done).toHaveLength(3001);
+      expect(done.every((n, i) => n === i + 1)).toBe(true);
+      expect(last).toEqual(indexOf(3001));
+    });
+  });
+});
+
 describe('tail$', () => {
   let scheduler: TestScheduler;
   beforeEach(() => {
@@ -216,6 +219,30 @@ describe('tail$', () => {
       expect(polls).toEqual([20, 1030, 3040, 7050, 11060]);
       const box3Polls = sent.filter((s) => isStart(s.request) && boxOf(s.request) === 3).map((s) => s.at);
       expect(box3Polls[0]).toBe(11070); // right after box 2: no wait while catching up
+    });
+  });
+});
+
+describe('indexChain', () => {
+  let scheduler: TestScheduler;
+  beforeEach(() => {
+    scheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+  });
+
+  it('computes a long chain step by step, each step once, without deep recursion', () => {
+    scheduler.run(({ flush }) => {
+      const { ctx, sent } = scriptedContext(scheduler, (request) => localReply(request) ?? []);
+      const at = indexChain(ctx, indexOf(7));
+      const got: number[] = [];
+      at(20_000).subscribe((index) => got.push(counterOf(index)));
+      at(3).subscribe((index) => got.push(counterOf(index)));
+      at(3).subscribe((index) => got.push(counterOf(index)));
+      flush();
+      expect(got).toEqual([10, 10, 20_007]);
+      expect(sent.filter((s) => s.request.type === 'next_message_box_index')).toHaveLength(20_000);
+      at(5).subscribe((index) => got.push(counterOf(index))); // known now: no request
+      expect(got.at(-1)).toBe(12);
+      expect(sent).toHaveLength(20_000);
     });
   });
 });

@@ -70,41 +70,44 @@ describeBrowser('the browser example in headless Chromium', () => {
   });
 
   it('shows the connection live, sends a message and shows it arriving', async () => {
-    await page.goto(`${server.url}?daemon=${encodeURIComponent(sim.address)}`);
-    const badge = page.locator('#connection');
+    try {
+      await page.goto(`${server.url}?daemon=${encodeURIComponent(sim.address)}`);
+      const badge = page.locator('#connection');
 
-    // state$ → badge: connected to the daemon, daemon online.
-    await page.waitForSelector('#connection[data-daemon="connected"][data-mixnet="online"]');
-    expect(await badge.textContent()).toBe('connected · mixnet online');
-    expect(sim.stats().connections).toBe(1);
+      // state$ → badge: connected to the daemon, daemon online.
+      await page.waitForSelector('#connection[data-daemon="connected"][data-mixnet="online"]');
+      expect(await badge.textContent()).toBe('connected · mixnet online');
+      expect(sim.stats().connections).toBe(1);
 
-    // Live: the daemon losing its mixnet link shows, and so does its return.
-    sim.setOnline(false);
-    await page.waitForSelector('#connection[data-daemon="connected"][data-mixnet="offline"]');
-    sim.setOnline(true);
-    await page.waitForSelector('#connection[data-mixnet="online"]');
+      // Live: the daemon losing its mixnet link shows, and so does its return.
+      sim.setOnline(false);
+      await page.waitForSelector('#connection[data-daemon="connected"][data-mixnet="offline"]');
+      sim.setOnline(true);
+      await page.waitForSelector('#connection[data-mixnet="online"]');
 
-    // The form: enabled once the channel exists; a message goes out with write()…
-    await page.waitForSelector('#send:not([disabled])');
-    await page.fill('#message', 'Hello from Chromium');
-    await page.click('#send');
-    // …and comes back through tail$ into the list.
-    await page.waitForSelector('#messages li[data-seq="1"]');
-    expect(await page.locator('#messages li').allTextContents()).toEqual(['Hello from Chromium']);
-    await page.waitForSelector('#outbox:text("1 sent")');
-    expect(sim.stats().boxes).toBe(1);
+      // The form: enabled once the channel exists; a message goes out with write()…
+      await page.waitForSelector('#send:not([disabled])');
+      await page.fill('#message', 'Hello from Chromium');
+      await page.click('#send');
+      // …and comes back through tail$ into the list.
+      await page.waitForSelector('#messages li[data-seq="1"]');
+      expect(await page.locator('#messages li').allTextContents()).toEqual(['Hello from Chromium']);
+      await page.waitForSelector('#outbox:text("1 sent")');
+      expect(sim.stats().boxes).toBe(1);
 
-    // A second one lands in the next box, in order.
-    await page.fill('#message', 'and a second message');
-    await page.press('#message', 'Enter');
-    await page.waitForSelector('#messages li[data-seq="2"]');
-    expect(await page.locator('#messages li').allTextContents()).toEqual(['Hello from Chromium', 'and a second message']);
-    expect(sim.stats().boxes).toBe(2);
-    expect(await page.inputValue('#message')).toBe('');
+      // A second one lands in the next box, in order.
+      await page.fill('#message', 'and a second message');
+      await page.press('#message', 'Enter');
+      await page.waitForSelector('#messages li[data-seq="2"]');
+      expect(await page.locator('#messages li').allTextContents()).toEqual(['Hello from Chromium', 'and a second message']);
+      expect(sim.stats().boxes).toBe(2);
+      expect(await page.inputValue('#message')).toBe('');
 
-    mkdirSync(join(repoRoot, 'artifacts'), { recursive: true });
-    await page.screenshot({ path: SCREENSHOT, fullPage: true });
-    expect(existsSync(SCREENSHOT)).toBe(true);
-    expect(pageErrors).toEqual([]);
+      expect(pageErrors).toEqual([]);
+    } finally {
+      // Kept either way: on a failure it shows where the page stood.
+      mkdirSync(join(repoRoot, 'artifacts'), { recursive: true });
+      await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    }
   }, 60_000);
 });

@@ -7,6 +7,7 @@
  * import { createVirtualDaemon, replyTo } from 'katzenpost-rx/testing';
  *
  * @packageDocumentation
+ * @module katzenpost-rx/testing
  */
 export { createVirtualDaemon } from './virtual-daemon.js';
 export type { ScriptedResponder, VirtualDaemon, VirtualDaemonOptions } from './virtual-daemon.js';

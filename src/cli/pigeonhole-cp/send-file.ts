@@ -9,7 +9,6 @@ import { blake2b256 } from '../../pki/blake2b256.js';
 import { printResult, progressTarget, type CommandContext } from './cli-io.js';
 import { encodeFileHeader } from './file-header.js';
 import { loadKeyFile, saveKeyFile } from './key-file.js';
-import { writeFramedStream } from './write-framed-stream.js';
 import { createProgressReporter, formatBytes } from './progress.js';
 
 /** Options of {@link sendFile}. */
@@ -21,7 +20,7 @@ export interface SendOptions {
 
 /**
  * `send FILE`: writes a header (name, size, BLAKE2b-256) and the content
- * as one framed stream (the `writeStream` format, see `writeFramedStream`)
+ * as one framed stream (`writeStream`)
  * at the key file's next index.
  *
  * Crash-safe like the channel outbox: the transfer (digest and start
@@ -64,12 +63,11 @@ export async function sendFile(ctx: CommandContext, client: ThinClient, file: st
   const progress = createProgressReporter(mode, 'send', output);
   const began = performance.now();
   const last = await lastValueFrom(
-    writeFramedStream(client, key.writeCap, start, payload, options.window).pipe(
+    client.writeStream(key.writeCap, start, payload, { window: options.window }).pipe(
       tap((p) => progress.update({ boxes: p.boxesDone, totalBoxes: p.totalBoxes, bytes: p.bytesDone, totalBytes: p.totalBytes })),
     ),
   );
   progress.done({ boxes: last.boxesDone, totalBoxes: last.totalBoxes, bytes: last.bytesDone, totalBytes: last.totalBytes });
-  if (last.nextIndex === null) throw new Error('internal: the stream ended without its next index');
   await saveKeyFile(options.keyPath, { ...key, nextIndex: last.nextIndex, pending: null });
   const seconds = (performance.now() - began) / 1000;
   printResult(

@@ -22,8 +22,8 @@ import { checkErrorCode } from './reply-checks.js';
  * daemon's: a request still waiting in its send queue (offline, or behind
  * the Poisson schedule) is not found by the cancel and goes out later
  * (DAEMON.md §3.6). This client never sends more than the daemon's queue
- * holds, and its own read helpers use no-retry reads, so such a leftover
- * ends by itself.
+ * holds; `tail$` polls with no-retry reads, so its leftovers end by
+ * themselves.
  *
  * Errors are typed: `BoxIDNotFoundError`, `BoxAlreadyExistsError`,
  * `TombstoneError` (see `isExpectedOutcome`), `BACAPDecryptionFailedError`,

@@ -1,39 +1,16 @@
-import { concat, concatMap, defer, map, of, retry, throwError, timer, type Observable } from 'rxjs';
+import { concat, concatMap, defer, map, of, type Observable } from 'rxjs';
 import { ProtocolError } from '../../errors/local-errors.js';
 import type { ClientContext } from '../client-context.js';
 import { checkCount } from '../validate.js';
 import { indexChain } from './index-chain.js';
 import { orderedWindow } from './ordered-window.js';
-import { BoxIDNotFoundError } from '../../errors/replica-errors.js';
-import { readBox, type BoxRead, type ReadOptions } from './read.js';
+import { readBox, type ReadOptions } from './read.js';
 import { parseStreamHeader } from './stream-framing.js';
 
 /** Options of {@link ThinClient.readStream$}. */
 export interface ReadStreamOptions extends ReadOptions {
   /** Boxes read concurrently after the first (default 8). */
   readonly window?: number;
-  /** First wait before asking again for a box that is not there yet (default 1 s; doubles). */
-  readonly retryDelayMs?: number;
-  /** Longest wait between asks (default 10 s). */
-  readonly maxRetryDelayMs?: number;
-}
-
-/**
- * One box, asked for with no-retry reads and retried here on "not found"
- * with a doubling delay. The daemon's own retry is unbounded and survives
- * our cancel when the cancel races the request's dispatch (DAEMON.md §3.6);
- * a no-retry read ends by itself, so an abandoned stream never leaves the
- * daemon polling a box forever.
- */
-function readBoxPatiently(ctx: ClientContext, readCap: Uint8Array, index: Uint8Array, options: ReadStreamOptions): Observable<BoxRead> {
-  const initial = options.retryDelayMs ?? 1000;
-  const max = Math.max(initial, options.maxRetryDelayMs ?? 10_000);
-  return readBox(ctx, readCap, index, { ...options, noRetry: true }).pipe(
-    retry({
-      delay: (error: unknown, attempt) =>
-        error instanceof BoxIDNotFoundError && !options.noRetry ? timer(Math.min(max, initial * 2 ** (attempt - 1)), ctx.scheduler) : throwError(() => error),
-    }),
-  );
 }
 
 /**
@@ -42,8 +19,8 @@ function readBoxPatiently(ctx: ClientContext, readCap: Uint8Array, index: Uint8A
  * has arrived. The first box is read alone (its header says how many boxes
  * follow); the rest with at most `window` reads in flight, emitted in order.
  * Unsubscribing cancels every read in flight. A box not written yet is
- * asked for again after `retryDelayMs` (doubling to `maxRetryDelayMs`);
- * with `noRetry` the stream fails with `BoxIDNotFoundError` instead.
+ * waited for by the daemon (with `noRetry` the stream fails with
+ * `BoxIDNotFoundError` instead); give `timeoutMs` to bound each box's wait.
  *
  * The box size is taken from the first box, so streams written with the
  * copy path (boxes of `MaxPlaintextPayloadLength − 4` bytes) read back too.
@@ -54,7 +31,7 @@ function readBoxPatiently(ctx: ClientContext, readCap: Uint8Array, index: Uint8A
 export function readStream$(ctx: ClientContext, readCap: Uint8Array, index: Uint8Array, options: ReadStreamOptions = {}): Observable<Uint8Array> {
   const window = checkCount('window', options.window ?? 8, 1024);
   return defer(() =>
-    readBoxPatiently(ctx, readCap, index, options).pipe(
+    readBox(ctx, readCap, index, options).pipe(
       concatMap((first) => {
         const { length, data } = parseStreamHeader(first.plaintext);
         const remaining = length - data.length;
@@ -64,7 +41,7 @@ export function readStream$(ctx: ClientContext, readCap: Uint8Array, index: Uint
         const indexAt = indexChain(ctx, first.nextIndex);
         const rest$ = orderedWindow(restBoxes, window, (i) =>
           indexAt(i).pipe(
-            concatMap((boxIndex) => readBoxPatiently(ctx, readCap, boxIndex, options)),
+            concatMap((boxIndex) => readBox(ctx, readCap, boxIndex, options)),
             map(({ plaintext }) => {
               const expected = Math.min(boxSize, remaining - i * boxSize);
               if (plaintext.length < expected) throw new ProtocolError(`stream: box ${i + 1} holds ${plaintext.length} bytes, expected ${expected}`);

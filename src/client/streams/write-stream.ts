@@ -1,10 +1,9 @@
-import { concatMap, defer, map, scan, type Observable } from 'rxjs';
+import { concatMap, defer, map, mergeMap, range, scan, type Observable } from 'rxjs';
 import { InvalidArgumentError } from '../../errors/local-errors.js';
 import type { ClientContext } from '../client-context.js';
 import type { RequestOptions } from '../request-engine.js';
 import { checkBytes, checkCount } from '../validate.js';
 import { indexChain } from './index-chain.js';
-import { orderedWindow } from './ordered-window.js';
 import { pigeonholeGeometry$ } from './pigeonhole-geometry.js';
 import { MAX_STREAM_PAYLOAD, STREAM_HEADER_LENGTH, streamBox, streamBoxCount } from './stream-framing.js';
 import { write } from './write.js';
@@ -54,13 +53,23 @@ export function writeStream(
         if (boxSize <= STREAM_HEADER_LENGTH) throw new InvalidArgumentError('geometry', `box size ${boxSize} is too small for a stream`);
         const totalBoxes = streamBoxCount(payload.length, boxSize);
         const indexAt = indexChain(ctx, index);
-        const boxes$ = orderedWindow(totalBoxes, window, (i) =>
-          indexAt(i).pipe(concatMap((boxIndex) => write(ctx, writeCap, boxIndex, streamBox(payload, boxSize, i), options).pipe(map(() => i)))),
+        // Writes finish in any order, so a plain concurrency limit is enough (no
+        // sliding window: a slow box must not hold back the ones after it).
+        const boxes$ = range(0, totalBoxes).pipe(
+          mergeMap(
+            (i) => indexAt(i).pipe(concatMap((boxIndex) => write(ctx, writeCap, boxIndex, streamBox(payload, boxSize, i), options).pipe(map(() => i)))),
+            window,
+          ),
         );
         return boxes$.pipe(
           scan((bytesDone, i) => bytesDone + streamBox(payload, boxSize, i).length - (i === 0 ? STREAM_HEADER_LENGTH : 0), 0),
           map((bytesDone, n) => ({ boxesDone: n + 1, totalBoxes, bytesDone, totalBytes: payload.length })),
-          concatMap((progress) => indexAt(totalBoxes).pipe(map((nextIndex) => ({ ...progress, nextIndex })))),
+          // mergeMap, not concatMap: progress piles up while the index chain
+          // is still being computed, and concatMap would then subscribe the
+          // waiting (synchronous) inners recursively — a stack overflow for
+          // streams of a thousand boxes or more. Waiters of one index are
+          // settled in the order they asked, so the order is kept.
+          mergeMap((progress) => indexAt(totalBoxes).pipe(map((nextIndex) => ({ ...progress, nextIndex })))),
         );
       }),
     ),

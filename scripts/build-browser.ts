@@ -1,0 +1,21 @@
+/**
+ * `npm run build` (after tsc): writes dist/browser-bundle.js, the
+ * Node-free browser entry (see browser-bundle.ts for why). A name of its
+ * own, not tsc's dist/browser.js, so that a later plain `tsc` build (as
+ * `npm run demo` does) cannot overwrite it with the unbundled module.
+ * `npm run build:example`: also builds examples/browser/dist/app.js.
+ *
+ *   npx tsx scripts/build-browser.ts [--example]
+ */
+import { join, relative } from 'node:path';
+import { buildBrowserEntry, buildExamplePage, repoRoot } from './browser-bundle.js';
+
+const outfile = join(repoRoot, 'dist', 'browser-bundle.js');
+await buildBrowserEntry({ outfile });
+console.log(`browser build: ${relative(repoRoot, outfile)} (no Node built-ins)`);
+
+if (process.argv.includes('--example')) {
+  const page = join(repoRoot, 'examples', 'browser', 'dist', 'app.js');
+  await buildExamplePage({ outfile: page });
+  console.log(`example page: ${relative(repoRoot, page)} (serve it next to examples/browser/index.html, or run npm run example:browser)`);
+}
