@@ -18,3 +18,4 @@ export { loadConfig } from './config/load-config.js';
 export { connectByteStream } from './transport/connect-byte-stream.js';
 export { connectTcp } from './transport/tcp-transport.js';
 export { connectUnix } from './transport/unix-transport.js';
+export { FileChannelStore, SqliteChannelStore, writeFileAtomic } from './channels/node.js';

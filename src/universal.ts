@@ -111,3 +111,7 @@ export type {
   ResponseKind,
   SphinxGeometry,
 } from './wire/messages.js';
+
+// Persistent channels (the store interface and the in-memory store; the
+// durable file and SQLite stores are Node-only, in index.ts).
+export * from './channels/index.js';

@@ -17,7 +17,7 @@ import { connectByteStream } from '../../src/transport/connect-byte-stream-brows
 import { assertNoNodeBuiltins, buildBrowserEntry, buildExamplePage, noNodeBuiltins, repoRoot } from '../../scripts/browser-bundle.js';
 
 /** The Node entry's exports that the browser entry must not have. */
-const NODE_ONLY = ['connectTcp', 'connectUnix', 'loadConfig'];
+const NODE_ONLY = ['FileChannelStore', 'SqliteChannelStore', 'connectTcp', 'connectUnix', 'loadConfig', 'writeFileAtomic'];
 
 /** Every export name (values and types) of a module, via the TypeScript checker. */
 function exportNames(program: ts.Program, file: string): string[] {
@@ -72,10 +72,12 @@ describe('the browser build', () => {
     )) as esbuild.BuildFailure | null;
     expect(failure).not.toBeNull();
     const texts = failure!.errors.map((e) => e.text).sort();
-    expect(texts).toEqual([
-      'Node built-in "node:fs/promises" reached from src/config/load-config.ts in a browser build',
-      'Node built-in "node:net" reached from src/transport/dial-node-socket.ts in a browser build',
-    ]);
+    expect(texts).toEqual(
+      expect.arrayContaining([
+        'Node built-in "node:fs/promises" reached from src/config/load-config.ts in a browser build',
+        'Node built-in "node:net" reached from src/transport/dial-node-socket.ts in a browser build',
+      ]),
+    );
     // And the metafile check catches what an external-everything build would let through.
     expect(() =>
       assertNoNodeBuiltins({ inputs: {}, outputs: { 'out.js': { imports: [{ path: 'node:net', kind: 'import-statement' }], exports: [], inputs: {}, bytes: 0 } } }),

@@ -77,9 +77,9 @@ export class InvalidChannelError extends ThinClientError {
 }
 
 /** Code 7: ChannelNotFound. */
-export class ChannelNotFoundError extends ThinClientError {
+export class DaemonChannelNotFoundError extends ThinClientError {
   static readonly code = 7;
-  override readonly name = 'ChannelNotFoundError';
+  override readonly name = 'DaemonChannelNotFoundError';
   override readonly codeName = 'ChannelNotFound';
   constructor(context?: DaemonErrorContext) {
     super(7, 'channel not found', context);
