@@ -17,6 +17,7 @@ import type {
  * of which is all-or-nothing.
  */
 export interface StoreTransaction {
+  /** The channel called `name`, if there is one. */
   channel(name: string): ChannelRecord | undefined;
   /** All channels, by name. */
   channels(): ChannelRecord[];
@@ -37,16 +38,19 @@ export interface StoreTransaction {
   insertOutbox(entry: NewOutboxEntry): OutboxEntry;
   /** Records a failed attempt, or replaces the operation (a copy's fresh temporary seed). */
   updateOutbox(seq: number, patch: Partial<Pick<OutboxEntry, 'attempts' | 'lastError' | 'operation'>>): void;
+  /** Removes an entry (its write is confirmed, or its channel deleted). */
   deleteOutbox(seq: number): void;
 
   /** Appends to a channel's received history; the store assigns the `id`. */
   insertReceived(message: Omit<ReceivedMessage, 'id'>): ReceivedMessage;
+  /** A channel's received messages, oldest first, filtered by `query`. */
   received(channel: string, query?: HistoryQuery): ReceivedMessage[];
   /** Sets the read mark of these messages of `channel`; returns how many changed. */
   setRead(channel: string, ids: readonly number[], read: boolean): number;
 
   /** Appends to a channel's sent history; the store assigns the `id`. */
   insertSent(message: Omit<SentMessage, 'id'>): SentMessage;
+  /** A channel's sent messages, oldest first, filtered by `query`. */
   sent(channel: string, query?: HistoryQuery): SentMessage[];
 }
 
@@ -69,6 +73,7 @@ export interface StoreTransaction {
  * const next = await store.transaction((tx) => tx.channel('inbox')?.readIndex);
  */
 export interface ChannelStore {
+  /** Runs `fn` as one all-or-nothing transaction; resolves with its result once durable. */
   transaction<T>(fn: (tx: StoreTransaction) => T): Promise<T>;
   /** Releases the store (file handles, locks). Further transactions reject. */
   close(): Promise<void>;

@@ -28,6 +28,7 @@ export class MemoryChannelStore implements ChannelStore {
   private state: StoreState = EMPTY_STORE_STATE;
   private closed = false;
 
+  /** {@inheritDoc ChannelStore.transaction} */
   transaction<T>(fn: (tx: StoreTransaction) => T): Promise<T> {
     if (this.closed) return Promise.reject(new ChannelStoreError('the store is closed'));
     try {

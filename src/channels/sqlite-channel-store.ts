@@ -144,6 +144,7 @@ export class SqliteChannelStore implements ChannelStore {
     return new SqliteChannelStore(db);
   }
 
+  /** {@inheritDoc ChannelStore.transaction} */
   transaction<T>(fn: (tx: StoreTransaction) => T): Promise<T> {
     if (this.closed) return Promise.reject(new ChannelStoreError('the store is closed'));
     try {
