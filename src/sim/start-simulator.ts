@@ -98,9 +98,29 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   }
   (options.logger ?? silentLogger).info('sim: listening', { address: listener.address });
   let closed = false;
-  return {
+  return withControls(simulation, {
     config: listener.config,
     address: listener.address,
+    thinClientToml: () => thinClientToml(listener.config),
+    async close() {
+      if (closed) return;
+      closed = true;
+      simulation.dispose();
+      await listener.close();
+    },
+  });
+}
+
+/** The controls of a simulation (handle-facing, without `accept`/`dispose`). */
+export type SimulationControls = Omit<Simulation, 'accept' | 'dispose'>;
+
+/**
+ * `extra` plus the simulation's controls, delegating live (the instance
+ * token, online flag and epoch are read when asked, not copied).
+ */
+export function withControls<T extends object>(simulation: Simulation, extra: T): T & SimulationControls {
+  return {
+    ...extra,
     geometry: simulation.geometry,
     clock: simulation.clock,
     get instanceToken() {
@@ -112,20 +132,13 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     get epoch() {
       return simulation.epoch;
     },
-    thinClientToml: () => thinClientToml(listener.config),
-    async close() {
-      if (closed) return;
-      closed = true;
-      simulation.dispose();
-      await listener.close();
-    },
     restart: () => simulation.restart(),
     kill: () => simulation.kill(),
-    setOnline: (online) => simulation.setOnline(online),
+    setOnline: (online: boolean) => simulation.setOnline(online),
     dropConnections: () => simulation.dropConnections(),
     publishNewDocument: () => simulation.publishNewDocument(),
     stats: () => simulation.stats(),
-    readBox: (cap, index) => simulation.readBox(cap, index),
+    readBox: (cap: Uint8Array, index: Uint8Array) => simulation.readBox(cap, index),
   };
 }
 

@@ -2,7 +2,7 @@ import type { Observable, SchedulerLike, Subscription } from 'rxjs';
 import { NEVER, of } from 'rxjs';
 import type { ThinClientOptions } from '../client/thin-client-options.js';
 import type { ThinClientConfig } from '../config/dial-config.js';
-import { createSimulation, type Simulation } from '../sim/start-simulator.js';
+import { createSimulation, withControls, type Simulation } from '../sim/start-simulator.js';
 import type { SimulatorOptions } from '../sim/simulator-options.js';
 import { decodeRequest, encodeDaemonMessage } from '../wire/codec.js';
 import { FrameDecoder } from '../wire/frame-decoder.js';
@@ -109,36 +109,19 @@ export function createVirtualDaemon(options: VirtualDaemonOptions): VirtualDaemo
     return of(stream);
   };
 
-  return {
+  return withControls(simulation, {
     config: { dial: { tcp: { address: 'virtual.invalid:1' } } },
-    clientOptions: (extra = {}) => ({ ...extra, scheduler, socketFactory: connect }),
+    clientOptions: (extra: ThinClientOptions = {}) => ({ ...extra, scheduler, socketFactory: connect }),
     requests,
-    script: (kind, responder) => void scripts.set(kind, responder as unknown as ScriptedResponder),
-    emit: (messages$) => messages$.subscribe((message) => {
-      const chunk = frame(message);
-      for (const deliver of connected) deliver(chunk);
-    }),
+    script: <K extends RequestKind>(kind: K, responder: ScriptedResponder<K>) => void scripts.set(kind, responder as unknown as ScriptedResponder),
+    emit: (messages$: Observable<OutgoingDaemonMessage>) =>
+      messages$.subscribe((message) => {
+        const chunk = frame(message);
+        for (const deliver of connected) deliver(chunk);
+      }),
     dispose: () => {
       ended = true;
       simulation.dispose();
     },
-    geometry: simulation.geometry,
-    clock: simulation.clock,
-    get instanceToken() {
-      return simulation.instanceToken;
-    },
-    get online() {
-      return simulation.online;
-    },
-    get epoch() {
-      return simulation.epoch;
-    },
-    restart: () => simulation.restart(),
-    kill: () => simulation.kill(),
-    setOnline: (online) => simulation.setOnline(online),
-    dropConnections: () => simulation.dropConnections(),
-    publishNewDocument: () => simulation.publishNewDocument(),
-    stats: () => simulation.stats(),
-    readBox: (cap, index) => simulation.readBox(cap, index),
-  };
+  });
 }

@@ -21,6 +21,18 @@ export function checkSendArguments(ctx: ClientContext, payload: unknown, destina
   checkBytes('destination.recipientQueueId', destination?.recipientQueueId, { min: 1, max: WireSizes.maxQueueId });
 }
 
+/** The `send_message` request of a send with a SURB (the reply is correlated on `surbId`). */
+export function surbSendRequest(surbId: Uint8Array, payload: Uint8Array, destination: ServiceDestination) {
+  return {
+    type: 'send_message',
+    withSurb: true,
+    surbId,
+    destinationIdHash: destination.destinationIdHash,
+    recipientQueueId: destination.recipientQueueId,
+    payload,
+  } as const;
+}
+
 /**
  * Refuses a send while the daemon is offline, as the reference clients do:
  * the daemon would queue it with no timeout. Checked on subscribe, when the
@@ -72,14 +84,7 @@ export function sendMessage(ctx: ClientContext, surbId: Uint8Array, payload: Uin
     const registration = ctx.requests.registerSurb(surbId, {
       kind: 'send_message',
       onReconnect: 'resume-only',
-      request: {
-        type: 'send_message',
-        withSurb: true,
-        surbId,
-        destinationIdHash: destination.destinationIdHash,
-        recipientQueueId: destination.recipientQueueId,
-        payload,
-      },
+      request: surbSendRequest(surbId, payload, destination),
       deliver: (message) => {
         if (message.type !== 'message_sent_event') return false;
         registration.remove();

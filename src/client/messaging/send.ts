@@ -4,7 +4,7 @@ import type { ServiceDestination } from '../../pki/service-descriptor.js';
 import type { ClientContext } from '../client-context.js';
 import type { RequestOptions } from '../request-engine.js';
 import { withTimeout } from '../with-timeout.js';
-import { checkOnline, checkSendArguments } from './send-message.js';
+import { checkOnline, checkSendArguments, surbSendRequest } from './send-message.js';
 
 /**
  * How long after `message_sent_event` a reply can still arrive: the daemon
@@ -40,14 +40,7 @@ export function send(ctx: ClientContext, payload: Uint8Array, destination: Servi
     const registration = ctx.requests.registerSurb(surbId, {
       kind: 'send_message',
       onReconnect: 'resume-only',
-      request: {
-        type: 'send_message',
-        withSurb: true,
-        surbId,
-        destinationIdHash: destination.destinationIdHash,
-        recipientQueueId: destination.recipientQueueId,
-        payload,
-      },
+      request: surbSendRequest(surbId, payload, destination),
       deliver: (message) => {
         if (message.type === 'message_sent_event') {
           if (message.err) {
