@@ -188,6 +188,33 @@ describe('daemon message encoding (the simulator side)', () => {
   });
 });
 
+describe('large bodies (copy-stream payloads)', () => {
+  const bigRequest = (size: number, from: number) =>
+    ({ type: 'create_courier_envelopes_from_payload', queryId: seq(16), payload: seq(size, from), destWriteCap: seq(168), destStartIndex: seq(104), isStart: true, isLast: false }) as const;
+
+  it('encodes a multi-megabyte payload exactly, and small requests after it are unaffected', () => {
+    const big = encodeRequest(bigRequest(3 * 1024 * 1024 + 7, 5));
+    const decoded = decodeRequest(big);
+    if (decoded.type !== 'create_courier_envelopes_from_payload') throw new Error('unreachable');
+    expect(decoded.payload).toEqual(seq(3 * 1024 * 1024 + 7, 5));
+    // The encoder went back to a small buffer: a small request is still byte-exact.
+    expect(hex(encodeFrame(encodeRequest({ type: 'thin_close' })))).toBe('0000000d' + 'a16a7468696e5f636c6f7365a0');
+    // And the big body was not overwritten by the encodings that followed it.
+    const again = decodeRequest(big);
+    if (again.type !== 'create_courier_envelopes_from_payload') throw new Error('unreachable');
+    expect(again.payload).toEqual(seq(3 * 1024 * 1024 + 7, 5));
+  });
+
+  it('encodes a daemon message carrying a large payload as the full 25-key map', () => {
+    const payload = seq(200 * 1024, 9);
+    const body = encodeDaemonMessage({ type: 'message_reply_event', messageId: seq(16), surbId: seq(16), payload, replyIndex: 0, errorCode: 0 });
+    const decoded = decodeDaemonMessage(body);
+    if (decoded.type !== 'message_reply_event') throw new Error(`unexpected ${decoded.type}`);
+    expect(decoded.payload).toEqual(payload);
+    expect(Object.keys(new Decoder({ mapsAsObjects: true }).decode(body) as object)).toEqual(RESPONSE_KINDS);
+  });
+});
+
 describe('request decoding as the daemon does it', () => {
   it('zero-pads a short Go [16]byte instead of refusing it', () => {
     const body = plain.encode({ cancel_resending_copy_command: { query_id: Buffer.from(seq(4)), write_cap_hash: Buffer.from(seq(32)) } });

@@ -29,8 +29,8 @@ export interface PendingEntry {
  * The correlation table (DESIGN.md principle 7): requests are registered
  * here before they are sent and removed on every exit path; replies are
  * found by key in O(1) instead of every request filtering the event stream.
- * Keys are `q:<query id hex>` for replies and `s:<surb id hex>` for SURB
- * replies.
+ * Keys are made by the request engine from query ids and SURB ids (opaque
+ * strings here).
  */
 export class PendingRequests {
   private readonly entries = new Map<string, PendingEntry>();
@@ -41,7 +41,8 @@ export class PendingRequests {
 
   /** Registers an entry; an existing key is a bug (ids are random), so it throws. */
   register(key: string, entry: PendingEntry): void {
-    if (this.entries.has(key)) throw new Error(`duplicate pending request key ${key}`);
+    // Keys are opaque (not printable): name the request instead.
+    if (this.entries.has(key)) throw new Error(`duplicate pending request key (${entry.kind}): ids are random, so this is a bug`);
     this.entries.set(key, entry);
   }
 

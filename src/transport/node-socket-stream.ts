@@ -114,6 +114,11 @@ export function nodeSocketStream(socket: Socket, label: string): ByteStream {
       if (!wroteThisTick) {
         wroteThisTick = true;
         process.nextTick(endOfTick);
+        if (buffers.length === 1) {
+          // One buffer: a plain write (corking it would only add bookkeeping).
+          if (buffers[0]!.byteLength > 0) socket.write(buffers[0]!);
+          return;
+        }
         socket.cork();
         for (const buffer of buffers) if (buffer.byteLength > 0) socket.write(buffer);
         socket.uncork();

@@ -6,6 +6,7 @@ import type { Field, Schema } from './fields.js';
 import type { DaemonMessage, DecodedRequest, OutgoingDaemonMessage, Request, RequestKind, ResponseKind } from './messages.js';
 import { RequestSchemas } from './request-schemas.js';
 import { ResponseSchemas } from './response-schemas.js';
+import { uninitializedBytes } from './uninitialized-bytes.js';
 
 /*
  * The CBOR codec of PROTOCOL.md §2. One pair of cbor-x instances
@@ -34,11 +35,12 @@ export function encodeRequest(request: Request): Uint8Array {
  * keys, null for every variant but this one (PROTOCOL.md §2.1).
  */
 export function encodeDaemonMessage(message: OutgoingDaemonMessage, options: { allKeys?: boolean } = {}): Uint8Array {
+  largeBytes = 0;
   const body = toWire(ResponseSchemas[message.type], message);
   if (options.allKeys === false) return encoder.encode({ [message.type]: body });
-  const value = encoder.encode(body);
-  if (value.length <= SPLICE_BELOW) {
+  if (largeBytes === 0) {
     // The fixed bytes around the value, instead of a 25-key map per frame.
+    const value = encoder.encode(body);
     const { prefix, suffix } = daemonFrameParts(message.type);
     const frame = new Uint8Array(prefix.length + value.length + suffix.length);
     frame.set(prefix, 0);
@@ -46,14 +48,11 @@ export function encodeDaemonMessage(message: OutgoingDaemonMessage, options: { a
     frame.set(suffix, prefix.length + value.length);
     return frame;
   }
-  // Large values: encoding the whole map copies them once, splicing would copy them twice.
+  // Big byte strings: encoding the whole map copies them once, splicing would copy them twice.
   const map: Record<string, unknown> = {};
   for (const kind of Object.keys(ResponseSchemas)) map[kind] = kind === message.type ? body : null;
   return encoder.encode(map);
 }
-
-/** Daemon message values up to this size are spliced between fixed bytes (see `encodeDaemonMessage`). */
-const SPLICE_BELOW = 64 * 1024;
 
 /** Result of decoding a frame whose variant this SDK does not know. */
 export interface UnknownVariant {
@@ -108,8 +107,39 @@ function requestPrecedence(keys: readonly string[]): string {
 }
 
 function encodeVariant(kind: string, schema: Schema, body: object): Uint8Array {
-  return encoder.encode({ [kind]: toWire(schema, body) });
+  largeBytes = 0;
+  const wire = { [kind]: toWire(schema, body) };
+  if (largeBytes === 0) return encoder.encode(wire);
+  // A body with big byte strings (copy-stream payloads, up to 10 MiB) gets a
+  // buffer of about its size. Left alone, cbor-x grows its shared buffer to
+  // 4× the body (40 MiB for 10 MiB: fresh pages to fault in on every large
+  // request, bench P2) and then keeps allocating buffers that big for every
+  // small request after it. The payload is still copied exactly once.
+  arena.useBuffer(uninitializedBytes(largeBytes + LARGE_BODY_SLACK));
+  try {
+    return encoder.encode(wire);
+  } finally {
+    // Back to a small buffer for the requests that follow.
+    arena.useBuffer(uninitializedBytes(SMALL_BUFFER_BYTES));
+  }
 }
+
+/** Byte strings from this size on count as big (see `encodeVariant`). */
+const LARGE_FIELD = 64 * 1024;
+/** Room for everything in a big body but its big byte strings (keys, caps, ids). */
+const LARGE_BODY_SLACK = 16 * 1024;
+/** cbor-x's own starting size. */
+const SMALL_BUFFER_BYTES = 8192;
+/** Bytes of big byte strings met by `toWire` in the body being encoded (reset by each encoder entry point). */
+let largeBytes = 0;
+
+/**
+ * cbor-x's documented `useBuffer` (README "Arena Allocation"), missing from
+ * its type declarations. The buffers given to it come from
+ * `uninitializedBytes`: a Node Buffer where there is one, as cbor-x needs
+ * (it writes long strings with `Buffer#utf8Write`), a Uint8Array elsewhere.
+ */
+const arena = encoder as unknown as { useBuffer(buffer: Uint8Array): void };
 
 /** cbor-x decode of `body[start, end)`; errors name the whole frame, as a full decode would. */
 function decodeCbor(body: Uint8Array, start = 0, end = body.length): unknown {
@@ -165,6 +195,7 @@ function encodeField(field: Field, value: unknown, name: string): unknown {
       if (field.length !== undefined && value.length !== field.length)
         throw new ProtocolError(`${name}: expected ${field.length} bytes, got ${value.length}`);
       if (field.omitEmpty && value.length === 0) return OMIT;
+      if (value.length >= LARGE_FIELD) largeBytes += value.length;
       return value;
     }
     case 'uint':
@@ -187,6 +218,7 @@ function encodeField(field: Field, value: unknown, name: string): unknown {
     case 'textList':
       if (value === undefined || value === null) return null;
       if (!Array.isArray(value)) throw new ProtocolError(`${name}: expected an array`);
+      if (field.kind === 'bytesList') for (const item of value) if (item instanceof Uint8Array && item.length >= LARGE_FIELD) largeBytes += item.length;
       return value;
     case 'struct':
       return value === undefined || value === null ? null : toWire(field.schema, value as object);
