@@ -3,7 +3,8 @@
  * line per figure — a ratio measured in this run against a baseline also
  * measured in this run (or a count against an absolute target), its
  * target, MET / NOT MET, and the raw numbers — and writes the same figures
- * to bench/RESULTS.md.
+ * to bench/RESULTS.md (and, after a complete run, to the README's
+ * Performance table).
  *
  *   tsc -p tsconfig.build.json && tsc -p bench/tsconfig.json &&
  *   node --expose-gc .cache/bench/build/bench/run-bench.js [--only P1,P2,…] [--quick] [--no-real] [--no-sim] [--no-peers]
@@ -19,7 +20,7 @@
  * process, because each of their connections costs the daemon 30 s.
  */
 import { fork } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -256,6 +257,27 @@ async function writeResults(args: Args, figures: readonly Figure[], elapsedMs: n
   ].join('\n');
   await writeFile(path.join(repoRoot(), 'bench', 'RESULTS.md'), text);
   log(`wrote bench/RESULTS.md (${sorted.length} figures: ${met} met, ${notMet} not met)`);
+  // The README shows the latest complete run only: a partial or quick run would drop or blur figures.
+  if (args.only === null && !args.quick && args.real && args.sim && args.peers) {
+    const summary = [`Produced by \`${command}\` on ${new Date().toISOString().slice(0, 10)} (Node ${process.version}, ${os.cpus().length} × ${cpu}); raw numbers in [bench/RESULTS.md](bench/RESULTS.md).`, '', markdownTable(sorted, false)].join('\n');
+    await replaceReadmeResults(summary);
+    log('updated the README\'s Performance table');
+  } else {
+    log('README not updated (only a complete `npm run bench` updates it)');
+  }
+}
+
+const README_START = '<!-- bench:results:start -->';
+const README_END = '<!-- bench:results:end -->';
+
+/** Replaces the text between the README's bench markers. */
+async function replaceReadmeResults(summary: string): Promise<void> {
+  const file = path.join(repoRoot(), 'README.md');
+  const readme = await readFile(file, 'utf8');
+  const start = readme.indexOf(README_START);
+  const end = readme.indexOf(README_END);
+  if (start < 0 || end < start) throw new Error(`README.md has no ${README_START} … ${README_END} region`);
+  await writeFile(file, `${readme.slice(0, start + README_START.length)}\n${summary}\n${readme.slice(end)}`);
 }
 
 async function main(): Promise<void> {

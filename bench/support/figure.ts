@@ -52,11 +52,12 @@ export function formatLine(figure: Figure): string {
   return `${figure.id} ${figure.what}: ${value} (target ${figure.target}) ${status(figure)} — ${figure.raw}`;
 }
 
-/** The Markdown table of RESULTS.md. */
-export function markdownTable(figures: readonly Figure[]): string {
+/** The Markdown table of RESULTS.md (`withRaw`) or of the README's Performance section (without). */
+export function markdownTable(figures: readonly Figure[], withRaw = true): string {
   const escape = (text: string) => text.replace(/\|/g, '\\|');
   const rows = figures.map(
-    (f) => `| ${f.id} | ${escape(f.what)} | ${shown(f)} | ${escape(f.target)} | ${status(f)} | ${escape(f.raw)} |`,
+    (f) => `| ${f.id} | ${escape(f.what)} | ${shown(f)} | ${escape(f.target)} | ${status(f)} |${withRaw ? ` ${escape(f.raw)} |` : ''}`,
   );
-  return ['| Figure | Measured | Value | Target | Status | Raw numbers |', '|---|---|---|---|---|---|', ...rows].join('\n');
+  const head = withRaw ? ['| Figure | Measured | Value | Target | Status | Raw numbers |', '|---|---|---|---|---|---|'] : ['| Figure | Measured | Value | Target | Status |', '|---|---|---|---|---|'];
+  return [...head, ...rows].join('\n');
 }

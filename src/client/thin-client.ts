@@ -5,7 +5,7 @@ import { ConnectionController } from '../core/connection-controller.js';
 import { initialConnectionState, type ConnectionState } from '../core/connection-state.js';
 import { IdGenerator } from '../core/ids.js';
 import { silentLogger, type Logger } from '../core/logger.js';
-import { cryptoRandom, type RandomSource } from '../core/random-source.js';
+import { cryptoRandom, pooledCryptoRandom, type RandomSource } from '../core/random-source.js';
 import { exponentialBackoff, noReconnect } from '../core/reconnect-policy.js';
 import { ClientClosedError, InvalidArgumentError, ServiceNotFoundError } from '../errors/local-errors.js';
 import { getAllCouriers, getDistinctCouriers } from '../pki/couriers.js';
@@ -119,7 +119,8 @@ export class ThinClient {
     this.config = validateConfig(config);
     this.options = options;
     const random: RandomSource = options.random ?? cryptoRandom;
-    this.ids = new IdGenerator(random);
+    // Ids are drawn on every request: from a pool (randomBytes, for seeds, is not).
+    this.ids = new IdGenerator(options.random ?? pooledCryptoRandom());
     this.logger = options.logger ?? silentLogger;
     this.randomFraction = options.randomFraction ?? (() => fractionFrom(random));
     this.clientInstanceToken = new Uint8Array(
