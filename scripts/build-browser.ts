@@ -5,12 +5,17 @@
  * `npm run demo` does) cannot overwrite it with the unbundled module.
  * `npm run build:example`: also builds examples/browser/dist/app.js.
  *
- *   npx tsx scripts/build-browser.ts [--example]
+ *   npx tsx scripts/build-browser.ts [--example] [--dist DIR]
+ *
+ * `--dist DIR` builds into another dist directory (the packaging spec
+ * stages a package there without touching the repository's dist/).
  */
 import { join, relative } from 'node:path';
 import { buildBrowserEntry, buildExamplePage, repoRoot } from './browser-bundle.js';
 
-const outfile = join(repoRoot, 'dist', 'browser-bundle.js');
+const distAt = process.argv.indexOf('--dist');
+const dist = distAt >= 0 ? process.argv[distAt + 1]! : join(repoRoot, 'dist');
+const outfile = join(dist, 'browser-bundle.js');
 await buildBrowserEntry({ outfile });
 console.log(`browser build: ${relative(repoRoot, outfile)} (no Node built-ins)`);
 
