@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { access, constants, copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { buildModuleFiles } from '../../spec/conformance/harness/install-daemon.js';
+import { buildModuleFiles, isExecutable } from '../../spec/conformance/harness/install-daemon.js';
 import { repoRoot } from '../support/paths.js';
 
 /** A peer ready to run, or why it is not. */
@@ -36,15 +36,6 @@ function run(command: string, args: readonly string[], options: { cwd?: string; 
 
 const tail = (text: string, lines = 4): string => text.trim().split('\n').slice(-lines).join(' | ');
 
-async function exists(file: string): Promise<boolean> {
-  try {
-    await access(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * A venv under `cacheDir` with `katzenpost_thinclient` installed by name
  * from PyPI (`pip install`), reused on later runs. Skipped, with the reason,
@@ -57,7 +48,7 @@ async function exists(file: string): Promise<boolean> {
 export async function installPythonPeer(cacheDir: string, log: (line: string) => void): Promise<PeerInstall> {
   const venv = path.join(cacheDir, 'python-venv');
   const python = path.join(venv, 'bin', 'python');
-  if (!(await exists(python))) {
+  if (!(await isExecutable(python))) {
     log(`creating a Python venv in ${venv}`);
     const made = await run('python3', ['-m', 'venv', venv]);
     if (made.code !== 0) return { status: 'skipped', reason: `no Python venv (python3 -m venv: ${tail(made.output, 2) || 'python3 not found'})` };
@@ -108,7 +99,7 @@ export async function installGoPeer(cacheDir: string, log: (line: string) => voi
   hash.update(goVersion.output.trim());
   const stamp = hash.digest('hex');
   const version = `${GO_PACKAGE} (katzenpost v0.0.99), ${goVersion.output.trim()}`;
-  if ((await exists(binary)) && (await readFile(stampFile, 'utf8').catch(() => '')) === stamp) {
+  if ((await isExecutable(binary)) && (await readFile(stampFile, 'utf8').catch(() => '')) === stamp) {
     return { status: 'ready', command: binary, args: [], version };
   }
   log(`building the Go peer against ${GO_PACKAGE} in ${buildDir} (first build takes a minute)`);

@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
-import { access, constants, open, readFile, writeFile } from 'node:fs/promises';
+import { open, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { writeDaemonConfig } from '../../spec/conformance/harness/daemon-config.js';
+import { isExecutable } from '../../spec/conformance/harness/install-daemon.js';
 import { cacheDir } from './paths.js';
 
 /** A real kpclientd started for the benchmark. */
@@ -16,15 +17,6 @@ export interface RealDaemon {
 }
 
 export type RealDaemonStart = { readonly status: 'ready'; readonly daemon: RealDaemon } | { readonly status: 'skipped'; readonly reason: string };
-
-async function executable(file: string): Promise<boolean> {
-  try {
-    await access(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Whether something listens on 127.0.0.1:`port`, read from /proc/net/tcp — without connecting. */
 async function listening(port: number): Promise<boolean | undefined> {
@@ -59,7 +51,7 @@ export async function startRealDaemon(): Promise<RealDaemonStart> {
   const bin = cacheDir('kpclientd', 'bin');
   const kpclientd = path.join(bin, 'kpclientd');
   const genconfig = path.join(bin, 'genconfig');
-  if (!(await executable(kpclientd)) || !(await executable(genconfig))) {
+  if (!(await isExecutable(kpclientd)) || !(await isExecutable(genconfig))) {
     return { status: 'skipped', reason: `kpclientd is not installed in ${bin} (the conformance suite builds it: KPRX_CONFORMANCE=1 npx jest spec/conformance)` };
   }
   const config = await writeDaemonConfig({ genconfig, dir: cacheDir('bench', 'kpclientd'), transport: 'tcp', logLevel: 'INFO' });

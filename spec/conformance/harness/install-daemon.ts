@@ -207,7 +207,8 @@ function run(
   });
 }
 
-async function isExecutable(file: string): Promise<boolean> {
+/** Whether `file` exists and may be executed (also used by bench/ for the peers and the daemon). */
+export async function isExecutable(file: string): Promise<boolean> {
   try {
     await access(file, constants.X_OK);
     return true;
