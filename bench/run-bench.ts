@@ -2,9 +2,9 @@
  * The benchmark suite (`npm run bench`; not part of `npm test`). Prints one
  * line per figure — a ratio measured in this run against a baseline also
  * measured in this run (or a count against an absolute target), its
- * target, MET / NOT MET, and the raw numbers — and writes the same figures
- * to bench/RESULTS.md (and, after a complete run, to the README's
- * Performance table).
+ * target, MET / NOT MET, and the raw numbers. A complete run also writes
+ * them to bench/RESULTS.md and the README's Performance table; a partial
+ * one (--only, --quick, --no-…) to .cache/bench/RESULTS.md.
  *
  *   tsc -p tsconfig.build.json && tsc -p bench/tsconfig.json &&
  *   node --expose-gc .cache/bench/build/bench/run-bench.js [--only P1,P2,…] [--quick] [--no-real] [--no-sim] [--no-peers]
@@ -255,15 +255,18 @@ async function writeResults(args: Args, figures: readonly Figure[], elapsedMs: n
     markdownTable(sorted),
     '',
   ].join('\n');
-  await writeFile(path.join(repoRoot(), 'bench', 'RESULTS.md'), text);
-  log(`wrote bench/RESULTS.md (${sorted.length} figures: ${met} met, ${notMet} not met)`);
-  // The README shows the latest complete run only: a partial or quick run would drop or blur figures.
-  if (args.only === null && !args.quick && args.real && args.sim && args.peers) {
+  // Only a complete run replaces the committed results (bench/RESULTS.md and the README's
+  // table): a partial or quick run would drop or blur figures, so it goes to .cache/bench.
+  const complete = args.only === null && !args.quick && args.real && args.sim && args.peers;
+  const resultsFile = complete ? path.join(repoRoot(), 'bench', 'RESULTS.md') : cacheDir('bench', 'RESULTS.md');
+  await writeFile(resultsFile, text);
+  log(`wrote ${path.relative(repoRoot(), resultsFile)} (${sorted.length} figures: ${met} met, ${notMet} not met)`);
+  if (complete) {
     const summary = [`Produced by \`${command}\` on ${new Date().toISOString().slice(0, 10)} (Node ${process.version}, ${os.cpus().length} × ${cpu}); raw numbers in [bench/RESULTS.md](bench/RESULTS.md).`, '', markdownTable(sorted, false)].join('\n');
     await replaceReadmeResults(summary);
     log('updated the README\'s Performance table');
   } else {
-    log('README not updated (only a complete `npm run bench` updates it)');
+    log('bench/RESULTS.md and the README not updated (only a complete `npm run bench` updates them)');
   }
 }
 
