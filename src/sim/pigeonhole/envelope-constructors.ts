@@ -99,17 +99,10 @@ function fromMultiPayload(context: LocalContext, request: Req<'create_courier_en
     if (error instanceof ConstructorFailure) return fail(InternalError);
     throw error;
   }
-  const { elements, residual } = cutElements(concatBytes(parts), capacity(context), {
-    flush: request.isLast,
-    start: request.isStart,
-    final: request.isLast,
-  });
   return {
     type: 'create_courier_envelopes_from_multi_payload_reply',
     queryId,
-    envelopes: elements.length > 0 ? elements : null,
-    // Not last: the residual (an empty byte string when nothing was buffered); last: null.
-    buffer: request.isLast ? null : residual,
+    ...cutStream(context, parts, request),
     nextDestIndices: nextIndices,
     errorCode: 0,
   };
@@ -141,19 +134,24 @@ function fromTombstoneRange(context: LocalContext, request: Req<'create_courier_
     if (error instanceof ConstructorFailure) return fail(InternalError);
     throw error;
   }
-  const { elements, residual } = cutElements(concatBytes(parts), capacity(context), {
-    flush: request.isLast,
-    start: request.isStart,
-    final: request.isLast,
-  });
   return {
     type: 'create_courier_envelopes_from_tombstone_range_reply',
     queryId,
-    envelopes: elements.length > 0 ? elements : null,
-    buffer: request.isLast ? null : residual,
+    ...cutStream(context, parts, request),
     nextDestIndex: index,
     errorCode: 0,
   };
+}
+
+/**
+ * The buffering constructors' output: the stream (input buffer ‖ new
+ * envelopes) cut into elements, flushed only by the last call. Not last:
+ * the residual comes back as `buffer` (an empty byte string when nothing
+ * was left over); last: `buffer` is null.
+ */
+function cutStream(context: LocalContext, parts: readonly Uint8Array[], request: { readonly isStart: boolean; readonly isLast: boolean }): { envelopes: Uint8Array[] | null; buffer: Uint8Array | null } {
+  const { elements, residual } = cutElements(concatBytes(parts), capacity(context), { flush: request.isLast, start: request.isStart, final: request.isLast });
+  return { envelopes: elements.length > 0 ? elements : null, buffer: request.isLast ? null : residual };
 }
 
 /** Chunks `payload` into M − 4 byte destination writes starting at `start`; returns the index after the last. */
