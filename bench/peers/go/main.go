@@ -9,7 +9,7 @@
 //	<- {"ms":123.4,"count":2000}
 //	-> {"cmd":"quit"}
 //
-// Built by bench/peers/go-peer.ts in a throwaway module under .cache/ (see
+// Built by bench/peers/install-peers.ts in a throwaway module under .cache/ (see
 // there). Logging at ERROR: we compare protocol work, not log formatting.
 // Our code, not upstream's.
 package main
