@@ -98,11 +98,31 @@ export function assertNoNodeBuiltins(metafile: esbuild.Metafile): void {
   if (problems.length > 0) throw new Error(`the browser build is not Node-free:\n  ${problems.join('\n  ')}`);
 }
 
-/** What {@link buildBrowserEntry} made. */
-export interface BrowserEntryBuild {
-  /** The bundle's code (ESM; imports rxjs, cbor-x, @noble/hashes and smol-toml by name). */
+/** What a browser build made: its code (empty when written to a file) and esbuild's metafile. */
+export interface BrowserBuild {
   readonly code: string;
   readonly metafile: esbuild.Metafile;
+}
+
+/**
+ * The esbuild call both builds share: ESM for `platform: 'browser'`,
+ * written to `outfile` when `write` is set (else kept in memory and
+ * returned as code), and refused unless Node-free.
+ */
+async function bundleForBrowser(options: Omit<esbuild.BuildOptions, 'metafile'> & { readonly write: boolean }): Promise<BrowserBuild> {
+  const result = await esbuild.build({
+    absWorkingDir: repoRoot,
+    bundle: true,
+    platform: 'browser',
+    format: 'esm',
+    target: 'es2022',
+    logLevel: 'silent',
+    ...options,
+    metafile: true,
+  });
+  assertNoNodeBuiltins(result.metafile);
+  const code = options.write ? '' : new TextDecoder().decode(result.outputFiles?.find((file) => file.path.endsWith('.js'))?.contents ?? new Uint8Array(0));
+  return { code, metafile: result.metafile };
 }
 
 /**
@@ -113,34 +133,15 @@ export interface BrowserEntryBuild {
  * @example
  * await buildBrowserEntry({ outfile: 'dist/browser-bundle.js' });
  */
-export async function buildBrowserEntry(options: { readonly outfile?: string } = {}): Promise<BrowserEntryBuild> {
-  const outfile = options.outfile ?? join(repoRoot, 'dist', 'browser-bundle.js');
-  const result = await esbuild.build({
-    absWorkingDir: repoRoot,
+export function buildBrowserEntry(options: { readonly outfile?: string } = {}): Promise<BrowserBuild> {
+  return bundleForBrowser({
     entryPoints: [join(src, 'browser.ts')],
-    outfile,
-    bundle: true,
-    platform: 'browser',
-    format: 'esm',
-    target: 'es2022',
+    outfile: options.outfile ?? join(repoRoot, 'dist', 'browser-bundle.js'),
     packages: 'external',
     sourcemap: options.outfile ? 'linked' : false,
     write: options.outfile !== undefined,
-    metafile: true,
-    logLevel: 'silent',
     plugins: [browserSubstitutes, noNodeBuiltins],
   });
-  assertNoNodeBuiltins(result.metafile);
-  const code = options.outfile
-    ? ''
-    : new TextDecoder().decode(result.outputFiles?.find((file) => file.path.endsWith('.js'))?.contents ?? new Uint8Array(0));
-  return { code, metafile: result.metafile };
-}
-
-/** What {@link buildExamplePage} made: the page's script, fully bundled. */
-export interface ExamplePageBuild {
-  readonly code: string;
-  readonly metafile: esbuild.Metafile;
 }
 
 /**
@@ -153,7 +154,7 @@ export interface ExamplePageBuild {
  * @example
  * const { code } = await buildExamplePage(); // serve it as app.js next to examples/browser/index.html
  */
-export async function buildExamplePage(options: { readonly outfile?: string } = {}): Promise<ExamplePageBuild> {
+export async function buildExamplePage(options: { readonly outfile?: string } = {}): Promise<BrowserBuild> {
   const library = await buildBrowserEntry();
   const asPackage: esbuild.Plugin = {
     name: 'katzenpost-rx-as-package',
@@ -163,22 +164,10 @@ export async function buildExamplePage(options: { readonly outfile?: string } = 
       build.onLoad({ filter: /.*/, namespace: 'katzenpost-rx-package' }, () => ({ contents: library.code, loader: 'js', resolveDir: repoRoot }));
     },
   };
-  const result = await esbuild.build({
-    absWorkingDir: repoRoot,
+  return bundleForBrowser({
     entryPoints: [join(repoRoot, 'examples', 'browser', 'main.ts')],
     outfile: options.outfile ?? join(repoRoot, 'examples', 'browser', 'dist', 'app.js'),
-    bundle: true,
-    platform: 'browser',
-    format: 'esm',
-    target: 'es2022',
     write: options.outfile !== undefined,
-    metafile: true,
-    logLevel: 'silent',
     plugins: [asPackage, noNodeBuiltins],
   });
-  assertNoNodeBuiltins(result.metafile);
-  const code = options.outfile
-    ? ''
-    : new TextDecoder().decode(result.outputFiles?.find((file) => file.path.endsWith('.js'))?.contents ?? new Uint8Array(0));
-  return { code, metafile: result.metafile };
 }
