@@ -13,6 +13,9 @@ export default {
   // On CI a leaked handle must not turn into a 90-minute hang; locally, a
   // hang is a bug to find (run with --detectOpenHandles).
   forceExit: process.env.CI === 'true',
+  // A hang detector, not a speed check: specs wait on events, never on time,
+  // and a loaded 2-core CI machine can be many times slower than a laptop.
+  testTimeout: 120_000,
   transform: {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json', diagnostics: false }],
   },

@@ -3,12 +3,13 @@
  * time), checking what it returns: the examples are documentation that
  * must keep working.
  */
-import { startSimulator, type SimulatorHandle } from 'katzenpost-rx/sim';
+import type { SimulatorHandle } from 'katzenpost-rx/sim';
 import { main as aliceAndBob } from '../examples/alice-and-bob.js';
 import { main as atomicCopy } from '../examples/atomic-copy.js';
 import { main as echoPing } from '../examples/echo-ping.js';
 import { main as followChannel } from '../examples/follow-channel.js';
 import { main as streamFile } from '../examples/stream-file.js';
+import { startSpecSimulator } from './support/spec-simulator.js';
 
 describe('examples', () => {
   let sim: SimulatorHandle;
@@ -16,7 +17,11 @@ describe('examples', () => {
     // echo-ping at a hundredth of mixnet time: at a thousandth the daemon's 4.5 s SURB slack is
     // 4.5 ms real, within timer jitter (see spec/howto/echo-service.spec.ts).
     const echo = expect.getState().currentTestName?.includes('echo-ping') ?? false;
-    sim = await startSimulator({ timeScale: echo ? 0.01 : 0.001, seed: expect.getState().currentTestName ?? 'examples', autoAdvanceEpochs: false });
+    sim = await startSpecSimulator({
+      realTime: 'the examples run as users run them; only their results are asserted',
+      timeScale: echo ? 0.01 : 0.001,
+      seed: expect.getState().currentTestName ?? 'examples',
+    });
   });
   afterEach(async () => {
     await sim.close();

@@ -11,10 +11,10 @@ import * as esbuild from 'esbuild';
 import { firstValueFrom } from 'rxjs';
 import ts from 'typescript';
 import { ThinClient } from 'katzenpost-rx';
-import { startSimulator } from 'katzenpost-rx/sim';
 import { ConfigError } from '../../src/errors/local-errors.js';
 import { connectByteStream } from '../../src/transport/connect-byte-stream-browser.js';
 import { assertNoNodeBuiltins, buildBrowserEntry, buildExamplePage, noNodeBuiltins, repoRoot } from '../../scripts/browser-bundle.js';
+import { startSpecSimulator } from '../support/spec-simulator.js';
 
 /** The Node entry's exports that the browser entry must not have. */
 const NODE_ONLY = ['FileChannelStore', 'SqliteChannelStore', 'connectTcp', 'connectUnix', 'loadConfig', 'writeFileAtomic'];
@@ -129,7 +129,7 @@ describe('connectByteStream of the browser build', () => {
   });
 
   it('carries a ThinClient to the daemon over WebSocket', async () => {
-    const sim = await startSimulator({ listen: { ws: 'ws://127.0.0.1:0' }, timeScale: 0.001, seed: 'browser-factory', autoAdvanceEpochs: false });
+    const sim = await startSpecSimulator({ realTime: 'a bundled client connects and asks locally; only results are asserted', listen: { ws: 'ws://127.0.0.1:0' }, seed: 'browser-factory' });
     try {
       const client = await ThinClient.connect(sim.config, { socketFactory: (dial) => connectByteStream(dial) });
       try {

@@ -13,9 +13,10 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { startSimulator, type SimulatorHandle } from 'katzenpost-rx/sim';
+import type { SimulatorHandle } from 'katzenpost-rx/sim';
 import { buildExamplePage, repoRoot } from '../../scripts/browser-bundle.js';
 import { serveExample, type ExampleServer } from '../../examples/browser/serve.js';
+import { startSpecSimulator } from '../support/spec-simulator.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 // As root in a closed network: no sandbox (needs user namespaces), and none
@@ -45,7 +46,7 @@ describeBrowser('the browser example in headless Chromium', () => {
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    sim = await startSimulator({ listen: { ws: 'ws://127.0.0.1:0' }, timeScale: 0.001, seed: 'browser-e2e', autoAdvanceEpochs: false });
+    sim = await startSpecSimulator({ realTime: 'a real browser drives the simulator; only results are asserted', listen: { ws: 'ws://127.0.0.1:0' }, seed: 'browser-e2e' });
     server = await serveExample((await buildExamplePage()).code);
     // A new, empty profile for every run.
     profile = mkdtempSync(join(tmpdir(), 'kprx-chromium-'));

@@ -12,9 +12,10 @@ import { MemoryChannelStore } from '../../src/channels/memory-channel-store.js';
 import { parseReadCapability } from '../../src/channels/read-capability.js';
 import { ThinClient } from '../../src/client/thin-client.js';
 import { InvalidArgumentError } from '../../src/errors/local-errors.js';
-import { startSimulator, type SimulatorHandle } from '../../src/sim/index.js';
+import type { SimulatorHandle } from '../../src/sim/index.js';
 import { boxTexts } from './support/sim-boxes.js';
 import { STORE_KINDS, type StoreKind } from './support/store-factories.js';
+import { startSpecSimulator } from '../support/spec-simulator.js';
 
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);
 const str = (b: Uint8Array): string => new TextDecoder().decode(b);
@@ -24,7 +25,7 @@ let sim: SimulatorHandle;
 let client: ThinClient;
 
 beforeAll(async () => {
-  sim = await startSimulator({ timeScale: 0.001, seed: 'channels', autoAdvanceEpochs: false });
+  sim = await startSpecSimulator({ realTime: 'channel operations end to end; only stored and delivered results are asserted', seed: 'channels' });
   client = await ThinClient.connect(sim.config);
 });
 afterAll(async () => {

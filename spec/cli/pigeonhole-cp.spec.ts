@@ -10,7 +10,8 @@ import { runPigeonholeCp } from '../../src/cli/pigeonhole-cp/run-pigeonhole-cp.j
 import { ThinClient } from '../../src/client/thin-client.js';
 import { toHex } from '../../src/core/hex.js';
 import { blake2b256 } from '../../src/pki/blake2b256.js';
-import { startSimulator, type SimulatorHandle } from '../../src/sim/index.js';
+import type { SimulatorHandle } from '../../src/sim/index.js';
+import { startSpecSimulator } from '../support/spec-simulator.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -42,7 +43,7 @@ let config: string;
 
 beforeAll(async () => {
   // No send slots (every operation takes 20 simulated ms): the test measures the tool, not Poisson queueing.
-  sim = await startSimulator({ timeScale: 0.001, fixedLatencyMs: 20, autoAdvanceEpochs: false, seed: 'pigeonhole-cp' });
+  sim = await startSpecSimulator({ realTime: 'the tool runs as separate processes; only the received files are asserted', fixedLatencyMs: 20, seed: 'pigeonhole-cp' });
   dir = mkdtempSync(join(tmpdir(), 'kprx-pcp-'));
   config = join(dir, 'sim.toml');
   writeFileSync(config, sim.thinClientToml());
@@ -67,6 +68,7 @@ describe('pigeonhole-cp against one running simulator', () => {
     expect(cap).toMatch(/^kprx1:/);
     expect(genkey.stdout).not.toMatch(/writeCap/i);
 
+    // real-time: the durations are printed for the reader, never asserted
     let t = Date.now();
     const send = await cli(['send', 'big.bin', '--key', 'alice.key', '--config', config, '--window', '32'], work);
     expect(send.stderr).not.toMatch(/pigeonhole-cp:/);
@@ -77,8 +79,8 @@ describe('pigeonhole-cp against one running simulator', () => {
     for (const line of sendLines) expect(line).toMatch(/^send \d+% \d+\/3385 boxes [\d.]+ [KM]?i?B\/5\.00 MiB [\d.]+ [KM]?i?B\/s ETA (\d+s|\?)$/);
     expect(sendLines[sendLines.length - 1]).toMatch(/^send 100% 3385\/3385 boxes 5\.00 MiB\/5\.00 MiB/);
 
-    const sendMs = Date.now() - t;
-    t = Date.now();
+    const sendMs = Date.now() - t; // real-time: printed only
+    t = Date.now(); // real-time: printed only
     const receive = await cli(['receive', 'inbox', '--cap', cap, '--config', config, '--window', '32'], work);
     expect(receive.stderr).not.toMatch(/pigeonhole-cp:/);
     expect(receive.code).toBe(0);
@@ -86,6 +88,7 @@ describe('pigeonhole-cp against one running simulator', () => {
     const receiveLines = receive.stderr.trim().split('\n');
     expect(receiveLines.length).toBeGreaterThanOrEqual(20);
     expect(receiveLines[receiveLines.length - 1]).toMatch(/^receive 100% 3385\/3385 boxes 5\.00 MiB\/5\.00 MiB/);
+    // real-time: printed only
     process.stdout.write(`pigeonhole-cp 5 MiB through the simulator: send ${sendMs} ms, receive ${Date.now() - t} ms (each a separate process, incl. start-up)\n`);
     expect(Buffer.compare(readFileSync(join(work, 'inbox', 'big.bin')), Buffer.from(content))).toBe(0);
   }, 60_000);

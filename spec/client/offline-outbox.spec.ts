@@ -1,12 +1,13 @@
 import { filter, firstValueFrom, take, toArray } from 'rxjs';
 import { ThinClient, type OutboxResult } from 'katzenpost-rx';
-import { startSimulator, type SimulatorHandle } from 'katzenpost-rx/sim';
+import type { SimulatorHandle } from 'katzenpost-rx/sim';
+import { startSpecSimulator } from '../support/spec-simulator.js';
 
 describe('preparing writes offline and transmitting them when the daemon is back (issue 4, offline mode)', () => {
   let sim: SimulatorHandle;
   let client: ThinClient;
   beforeEach(async () => {
-    sim = await startSimulator({ timeScale: 0.001, seed: 'outbox', autoAdvanceEpochs: false });
+    sim = await startSpecSimulator({ realTime: 'offline and online are switched explicitly; only results are asserted', seed: 'outbox' });
     client = await ThinClient.connect(sim.config);
   });
   afterEach(async () => {

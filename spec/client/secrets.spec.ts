@@ -1,7 +1,8 @@
 import { inspect } from 'node:util';
 import { firstValueFrom, lastValueFrom, toArray } from 'rxjs';
 import { ThinClient, TombstoneError, type ClientEvent, type Logger } from 'katzenpost-rx';
-import { startSimulator, type SimulatorHandle } from 'katzenpost-rx/sim';
+import type { SimulatorHandle } from 'katzenpost-rx/sim';
+import { startSpecSimulator } from '../support/spec-simulator.js';
 
 /**
  * Write caps, seeds, envelope descriptors and plaintexts never appear in
@@ -10,7 +11,7 @@ import { startSimulator, type SimulatorHandle } from 'katzenpost-rx/sim';
 describe('secrets stay out of logs, errors and inspect output', () => {
   let sim: SimulatorHandle;
   beforeAll(async () => {
-    sim = await startSimulator({ timeScale: 0.001, seed: 'secrets', autoAdvanceEpochs: false });
+    sim = await startSpecSimulator({ realTime: 'checks what results print; no timing involved', seed: 'secrets' });
   });
   const clients: ThinClient[] = [];
   afterAll(async () => {

@@ -24,7 +24,7 @@ import {
   type ClientEvent,
   type ThinClientConfig,
 } from 'katzenpost-rx';
-import { startSimulator, type SimulatorHandle } from 'katzenpost-rx/sim';
+import type { SimulatorHandle } from 'katzenpost-rx/sim';
 import { FrameDecoder } from '../../src/wire/frame-decoder.js';
 import { connectByteStream } from '../../src/transport/connect-byte-stream.js';
 import { Decoder } from 'cbor-x';
@@ -32,6 +32,7 @@ import { writeDaemonConfig, validateDaemonConfig, type DaemonConfig } from './ha
 import { installDaemon, type DaemonBinaries } from './harness/install-daemon.js';
 import { KpclientdProcess } from './harness/kpclientd-process.js';
 import { localProbes, type ProbeOutcome } from './local-probes.js';
+import { startSpecSimulator } from '../support/spec-simulator.js';
 
 const goVersion = spawnSync('go', ['version'], { encoding: 'utf8' });
 const skipReason =
@@ -197,7 +198,7 @@ describeReal('conformance with the real kpclientd v0.0.99 (offline daemon)', () 
     let sim: SimulatorHandle | null = null;
     let simClient: ThinClient | null = null;
     try {
-      sim = await startSimulator({ timeScale: 0.001, hasDocument: false, pkiWaitMs: 10, autoAdvanceEpochs: false, online: false });
+      sim = await startSpecSimulator({ realTime: 'local probes compared with the real daemon; answers, not timings, are asserted', hasDocument: false, pkiWaitMs: 10, online: false });
       simClient = await ThinClient.connect(sim.config);
       const simulated = await localProbes(simClient);
       expect(simulated).toEqual(real);

@@ -5,11 +5,12 @@ import type { ChannelStore } from '../../src/channels/channel-store.js';
 import { FileChannelStore } from '../../src/channels/file-channel-store.js';
 import { parseReadCapability } from '../../src/channels/read-capability.js';
 import { SqliteChannelStore } from '../../src/channels/sqlite-channel-store.js';
-import { startSimulator, type SimulatorHandle } from '../../src/sim/index.js';
+import type { SimulatorHandle } from '../../src/sim/index.js';
 import { boxTexts } from '../channels/support/sim-boxes.js';
 import { sqliteSkipReason } from '../channels/support/store-factories.js';
 import { bundleCrashChild, prng, reported, runScenario, type Kill, type RunResult } from './support/crash-harness.js';
 import type { CrashChildConfig } from './support/crash-protocol.js';
+import { startSpecSimulator } from '../support/spec-simulator.js';
 
 /*
  * Kill a child process (SIGKILL) at every step of sending (box writes, and
@@ -40,7 +41,7 @@ let dir: string;
 
 beforeAll(async () => {
   bundle = bundleCrashChild();
-  sim = await startSimulator({ timeScale: 0.001, seed: 'crash', autoAdvanceEpochs: false });
+  sim = await startSpecSimulator({ realTime: 'child processes are killed at kill points, not at times; stores and boxes are asserted', seed: 'crash' });
   dir = mkdtempSync(join(tmpdir(), 'kprx-crash-'));
 });
 afterAll(async () => {

@@ -180,7 +180,7 @@ describe('fault injection: the daemon vanishes and never returns', () => {
       const ledger = new OpLedger((error) => error instanceof RequestTimeoutError);
       ledger.start('write', client.write(keys.writeCap, keys.firstMessageIndex, utf8('x'), { timeoutMs: 100 }));
       ledger.start('read', client.read(keys.readCap, keys.firstMessageIndex, { timeoutMs: 100 }));
-      const report = await ledger.settle(1000);
+      const report = await ledger.settle(faultSettings.watchdogMs);
       expect(describeProblems(report)).toBe('');
       expect(report.acceptableErrors).toBe(2);
     }), faultSettings.testTimeoutMs);

@@ -4,11 +4,20 @@
  */
 import { firstValueFrom, take, toArray } from 'rxjs';
 import { ThinClient, decodePKIDocument, type ClientEvent } from 'katzenpost-rx';
+import { EPOCH_GENESIS_MS } from 'katzenpost-rx/sim';
 import { fastReconnect, first, startHowtoSim } from './support/howto-env.js';
 
 describe('how-to: connect to the daemon and handle events', () => {
-  it('connects and sees the connection status, the PKI document and the session reply as events', async () => {
-    const sim = await startHowtoSim('howto-connect');
+  // The second case starts the simulated clock 50 simulated ms (50 µs real) before an epoch
+  // boundary, so the boundary passes during the test: the epoch the spec sees must not move.
+  const period = 20 * 60_000;
+  const justBeforeBoundary = EPOCH_GENESIS_MS + Math.ceil((Date.now() - EPOCH_GENESIS_MS) / period) * period - 50; // real-time: picks a boundary, decides nothing
+  it.each([
+    ['now', {}],
+    ['just before an epoch boundary', { startTimeMs: justBeforeBoundary }],
+  ])('connects and sees the connection status, the PKI document and the session reply as events (clock starting %s)', async (_when, clockStart) => {
+    const sim = await startHowtoSim('howto-connect', clockStart);
+    const startEpoch = sim.epoch;
     // Subscribe before connecting to see the handshake events too.
     const client = new ThinClient(sim.config, fastReconnect);
     const seen: ClientEvent[] = [];
@@ -29,6 +38,7 @@ describe('how-to: connect to the daemon and handle events', () => {
       if (docEvent.type !== 'new_pki_document_event') throw new Error('unreachable');
       expect(decodePKIDocument(docEvent.payload!).epoch).toBe(sim.epoch);
       expect(client.pkiDocument()?.epoch).toBe(sim.epoch);
+      expect(sim.epoch).toBe(startEpoch); // frozen: only publishNewDocument() moves it
     } finally {
       await client.close();
       await sim.close();

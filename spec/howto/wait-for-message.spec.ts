@@ -6,6 +6,7 @@
 import { firstValueFrom, take, toArray, timer } from 'rxjs';
 import { BoxIDNotFoundError, InvalidArgumentError, isExpectedOutcome, type ThinClient } from 'katzenpost-rx';
 import { first, isPending, seedOf, text, utf8, withSim } from './support/howto-env.js';
+import { hangDeadline } from '../support/hang-deadline.js';
 
 /** Resolves when the daemon has answered some read of ours with BoxIDNotFound: the reader is now waiting. */
 function sawNotFound(client: ThinClient): Promise<unknown> {
@@ -20,7 +21,7 @@ describe('how-to: wait for a message not yet written', () => {
       // The writer writes only after the reader has been told "not yet" twice.
       let writer: Promise<unknown> | null = null;
 
-      const deadline = Date.now() + 10_000;
+      const deadline = hangDeadline();
       let plaintext: Uint8Array | null = null;
       while (plaintext === null) {
         const query = await firstValueFrom(client.encryptRead(readCap, firstMessageIndex));
@@ -33,9 +34,10 @@ describe('how-to: wait for a message not yet written', () => {
           // "Not written yet" is expected; anything else is a real failure.
           if (!isExpectedOutcome(error)) throw error;
           notYetAnswers.push(error);
-          if (Date.now() > deadline) throw error;
+          if (deadline.expired()) throw error;
           if (notYetAnswers.length === 2) writer = firstValueFrom(client.write(writeCap, firstMessageIndex, utf8('finally')));
-          await firstValueFrom(timer(5)); // the guide's pause between polls (seconds in production)
+          // real-time: the guide's pause between polls (seconds in production); the loop ends on the message
+          await firstValueFrom(timer(5));
         }
       }
       await writer;

@@ -1,10 +1,10 @@
 import { firstValueFrom, toArray, take, filter } from 'rxjs';
 import { ThinClient } from '../../src/client/thin-client.js';
-import { startSimulator } from '../../src/sim/index.js';
+import { startSpecSimulator } from '../support/spec-simulator.js';
 
 describe('ThinClient against the simulator (smoke)', () => {
   it('connects, pings echo and does a Pigeonhole round trip', async () => {
-    const sim = await startSimulator({ timeScale: 0.001, seed: 'smoke', autoAdvanceEpochs: false });
+    const sim = await startSpecSimulator({ realTime: 'a smoke test of the whole path; only results are asserted', seed: 'smoke' });
     try {
       const client = new ThinClient(sim.config);
       const events = firstValueFrom(client.events$.pipe(take(3), toArray()));

@@ -29,7 +29,8 @@ import { createVirtualDaemon } from 'katzenpost-rx/testing';
 import { writeFileSync } from 'node:fs';
 import { firstValueFrom } from 'rxjs';
 
-const sim = await startSimulator({ seed: 'pack-spec', timeScale: 0.001 });
+// real-time: a consumer's program; local requests only, answers asserted
+const sim = await startSimulator({ seed: 'pack-spec', timeScale: 0.001, autoAdvanceEpochs: false });
 writeFileSync('thinclient.toml', sim.thinClientToml());
 const config: ThinClientConfig = await loadConfig('thinclient.toml');
 const client = await ThinClient.connect(config);

@@ -1,9 +1,10 @@
 import { blake2b256 } from '../../src/pki/blake2b256.js';
-import { startSimulator, syntheticIdentityKey, type SimulatorHandle } from '../../src/sim/index.js';
+import { syntheticIdentityKey, type SimulatorHandle } from '../../src/sim/index.js';
 import type { DaemonMessageOf } from '../../src/wire/messages.js';
 import { connectSession, id16, RawClient } from './support/raw-client.js';
 import { Pigeonhole, text } from './support/pigeonhole.js';
 import { waitFor } from './support/wait-for.js';
+import { startSpecSimulator } from '../support/spec-simulator.js';
 
 // DAEMON.md §4, §5 and §9 item 8: the copy-stream constructors and copy commands.
 
@@ -17,7 +18,7 @@ let client: RawClient;
 let ph: Pigeonhole;
 
 beforeAll(async () => {
-  sim = await startSimulator({ timeScale: 0.001, seed: 'copy', autoAdvanceEpochs: false });
+  sim = await startSpecSimulator({ realTime: 'copy commands complete; only their results and the boxes are asserted', seed: 'copy' });
   client = (await connectSession(sim.address, id16(1))).client;
   ph = new Pigeonhole(client);
 });

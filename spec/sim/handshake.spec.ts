@@ -1,12 +1,15 @@
 import { decodePKIDocument } from '../../src/pki/decode-pki-document.js';
-import { ManualSimClock, startSimulator, type SimulatorHandle } from '../../src/sim/index.js';
+import { EPOCH_GENESIS_MS, ManualSimClock, type SimulatorHandle } from '../../src/sim/index.js';
+import { startSpecSimulator } from '../support/spec-simulator.js';
 import { RESPONSE_KINDS } from '../../src/wire/messages.js';
-import { connectSession, id16, RawClient } from './support/raw-client.js';
+import { connectSession, framesBeforeBarrier, id16, RawClient } from './support/raw-client.js';
 import { waitFor } from './support/wait-for.js';
 
 // DAEMON.md §0–§1, §9 items 1, 2, 9: framing, the handshake, sessions, lifecycle.
 
-const base = { timeScale: 0.001, seed: 'handshake', autoAdvanceEpochs: false } as const;
+const base = { seed: 'handshake' } as const;
+/** For the cases that assert only frames and their order, not when they come. */
+const realTime = { ...base, realTime: 'only frames and their order are asserted' } as const;
 
 describe('simulator handshake', () => {
   let sim: SimulatorHandle;
@@ -22,7 +25,7 @@ describe('simulator handshake', () => {
   });
 
   it('sends connection_status_event then new_pki_document_event, each with all 25 keys and one non-null', async () => {
-    sim = await startSimulator(base);
+    sim = await startSpecSimulator(realTime);
     const client = await open();
     const first = await client.next();
     const second = await client.next();
@@ -71,7 +74,7 @@ describe('simulator handshake', () => {
   });
 
   it('answers a fresh session token with resumed:false and a 16-byte AppID, before anything else', async () => {
-    sim = await startSimulator(base);
+    sim = await startSpecSimulator(realTime);
     const client = await open();
     await client.next();
     await client.next();
@@ -84,7 +87,7 @@ describe('simulator handshake', () => {
   });
 
   it('can put an event before the session_token_reply, as a broadcast may', async () => {
-    sim = await startSimulator({ ...base, eventBeforeSessionTokenReply: true });
+    sim = await startSpecSimulator({ ...realTime, eventBeforeSessionTokenReply: true });
     const client = await open();
     await client.next();
     await client.next();
@@ -94,7 +97,7 @@ describe('simulator handshake', () => {
   });
 
   it('keeps one instance token across connections and changes it on restart (after shutdown_event)', async () => {
-    sim = await startSimulator(base);
+    sim = await startSpecSimulator(realTime);
     const token = id16(7);
     const a = await connectSession(sim.address, token);
     const b = await connectSession(sim.address, id16(8));
@@ -116,7 +119,7 @@ describe('simulator handshake', () => {
   });
 
   it('kill drops connections without shutdown_event and changes the instance token', async () => {
-    sim = await startSimulator(base);
+    sim = await startSpecSimulator(realTime);
     const a = await connectSession(sim.address);
     clients.push(a.client);
     sim.kill();
@@ -127,7 +130,7 @@ describe('simulator handshake', () => {
 
   it('close sends shutdown_event to every connection, including one still waiting for its handshake', async () => {
     const clock = new ManualSimClock();
-    sim = await startSimulator({ ...base, clock, hasDocument: false });
+    sim = await startSpecSimulator({ ...base, clock, hasDocument: false });
     const waiting = await open();
     await waitFor(() => sim.stats().connections === 1, 'the connection to register');
     await sim.close();
@@ -136,9 +139,9 @@ describe('simulator handshake', () => {
   });
 
   it('resumes a session: same AppID, queued legacy replies flushed before session_token_reply', async () => {
-    // The echo reply must arrive after the client has gone: 200 simulated s is
-    // 200 real ms here, far longer than the destroy below takes, even under load.
-    sim = await startSimulator({ ...base, fixedLatencyMs: 200_000 });
+    // The echo reply arrives only when the spec advances the clock, after the client has gone.
+    const clock = new ManualSimClock();
+    sim = await startSpecSimulator({ ...base, clock, fixedLatencyMs: 200_000 });
     const token = id16(42);
     const first = await connectSession(sim.address, token);
     clients.push(first.client);
@@ -152,9 +155,12 @@ describe('simulator handshake', () => {
       recipientQueueId: new TextEncoder().encode('+echo'),
       payload: new TextEncoder().encode('ping'),
     });
-    await first.client.nextOf('message_sent_event');
+    // Fixed latency has no send slots: it leaves at once; the reply is 200 simulated s away.
+    expect((await framesBeforeBarrier(first.client)).map((f) => f.message.type)).toEqual(['message_sent_event']);
     first.client.destroy();
-    await waitFor(() => sim.stats().queuedReplies === 1, 'the echo reply to be queued for the absent client');
+    await waitFor(() => sim.stats().disconnectedSessions === 1, 'the grace period to start');
+    clock.advance(200_000);
+    expect(sim.stats().queuedReplies).toBe(1);
     const again = await RawClient.connect(sim.address);
     clients.push(again);
     expect((await again.next()).message.type).toBe('connection_status_event');
@@ -167,7 +173,7 @@ describe('simulator handshake', () => {
   });
 
   it('thin_close closes the socket without a reply and destroys the session', async () => {
-    sim = await startSimulator(base);
+    sim = await startSpecSimulator(realTime);
     const token = id16(3);
     const a = await connectSession(sim.address, token);
     clients.push(a.client);
@@ -181,7 +187,7 @@ describe('simulator handshake', () => {
   });
 
   it('keeps a session for the grace period after a plain disconnect, then forgets it', async () => {
-    sim = await startSimulator({ ...base, sessionGracePeriodMs: 60_000 });
+    sim = await startSpecSimulator({ ...realTime, sessionGracePeriodMs: 60_000 });
     const token = id16(4);
     const a = await connectSession(sim.address, token);
     a.client.destroy();
@@ -197,7 +203,7 @@ describe('simulator handshake', () => {
   });
 
   it('forgets a client that never sent a session token as soon as it disconnects', async () => {
-    sim = await startSimulator(base);
+    sim = await startSpecSimulator(realTime);
     const a = await connectSession(sim.address, null);
     a.client.destroy();
     await waitFor(() => sim.stats().connections === 0, 'the connection to close');
@@ -205,7 +211,7 @@ describe('simulator handshake', () => {
   });
 
   it('reads frames split at every byte', async () => {
-    sim = await startSimulator(base);
+    sim = await startSpecSimulator(realTime);
     const { client } = await connectSession(sim.address);
     clients.push(client);
     const { encodeFrame } = await import('../../src/wire/frame-encoder.js');
@@ -223,7 +229,7 @@ describe('simulator handshake', () => {
       ['an oversize length prefix', Uint8Array.of(0x02, 0x80, 0x00, 0x01)],
     ];
     it.each(cases)('%s', async (_label, bytes) => {
-      sim = await startSimulator(base);
+      sim = await startSpecSimulator(realTime);
       const { client } = await connectSession(sim.address);
       clients.push(client);
       client.sendRaw(bytes);
@@ -232,7 +238,7 @@ describe('simulator handshake', () => {
     });
 
     it('a BACAP blob of the wrong length', async () => {
-      sim = await startSimulator(base);
+      sim = await startSpecSimulator(realTime);
       const { client } = await connectSession(sim.address);
       clients.push(client);
       const { Encoder } = await import('cbor-x');
@@ -244,7 +250,7 @@ describe('simulator handshake', () => {
   });
 
   it('zero-pads a short query_id instead of closing, and echoes the padded value', async () => {
-    sim = await startSimulator(base);
+    sim = await startSpecSimulator(realTime);
     const { client } = await connectSession(sim.address);
     clients.push(client);
     const { Encoder } = await import('cbor-x');
@@ -255,7 +261,7 @@ describe('simulator handshake', () => {
   });
 
   it('never answers an unknown variant or an all-null frame, and keeps serving', async () => {
-    sim = await startSimulator(base);
+    sim = await startSpecSimulator(realTime);
     const { client } = await connectSession(sim.address);
     clients.push(client);
     const { Encoder } = await import('cbor-x');
@@ -275,12 +281,13 @@ describe('simulator handshake', () => {
   describe('without a PKI document', () => {
     it('waits the full pkiWaitMs (blocking later dialers too) and sends a null document', async () => {
       const clock = new ManualSimClock();
-      sim = await startSimulator({ ...base, clock, hasDocument: false });
+      sim = await startSpecSimulator({ ...base, clock, hasDocument: false });
       const a = await open();
       const b = await open();
       await waitFor(() => sim.stats().connections === 2, 'both connections to register');
       clock.advance(29_800);
       // Nothing may arrive before the wait ends.
+      // real-time: a window for a frame that must not come; it cannot fail a correct simulator
       await new Promise((resolve) => setTimeout(resolve, 20));
       expect(a.pending()).toEqual([]);
       clock.advance(200);
@@ -295,7 +302,7 @@ describe('simulator handshake', () => {
 
     it('finishes the wait as soon as a document is published', async () => {
       const clock = new ManualSimClock();
-      sim = await startSimulator({ ...base, clock, hasDocument: false });
+      sim = await startSpecSimulator({ ...base, clock, hasDocument: false });
       const a = await open();
       await waitFor(() => sim.stats().connections === 1, 'the connection to register');
       clock.advance(1_000);
@@ -309,7 +316,7 @@ describe('simulator handshake', () => {
   });
 
   it('broadcasts a new_pki_document_event when a document is published', async () => {
-    sim = await startSimulator(base);
+    sim = await startSpecSimulator(realTime);
     const { client } = await connectSession(sim.address);
     clients.push(client);
     const epoch = sim.publishNewDocument();
@@ -318,15 +325,26 @@ describe('simulator handshake', () => {
   });
 
   it('advances epochs with the clock, one document event per epoch', async () => {
-    sim = await startSimulator({ timeScale: 0.001, seed: 'epochs', epochPeriodMs: 20_000 });
+    // Start 1 s before an epoch boundary: the case that raced when epochs followed the wall clock.
+    const period = 20_000;
+    const clock = new ManualSimClock(EPOCH_GENESIS_MS + 1_000_000 * period - 1_000);
+    sim = await startSpecSimulator({ ...base, clock, epochPeriodMs: period, autoAdvanceEpochs: true });
     const { client } = await connectSession(sim.address);
     clients.push(client);
     const start = sim.epoch;
-    const first = await client.nextOf('new_pki_document_event');
-    const second = await client.nextOf('new_pki_document_event');
-    const e1 = decodePKIDocument(first.payload!).epoch;
-    const e2 = decodePKIDocument(second.payload!).epoch;
-    expect(e1).toBeGreaterThanOrEqual(start);
-    expect(e2).toBe(e1 + 1);
+    expect(start).toBe(999_999);
+    const documentsNow = (): Promise<number[]> =>
+      framesBeforeBarrier(client).then((frames) =>
+        frames.flatMap((f) => (f.message.type === 'new_pki_document_event' ? [decodePKIDocument(f.message.payload!).epoch] : [])),
+      );
+    clock.advance(1_000); // the boundary: the new epoch's document is announced 11/16 into it
+    expect(sim.epoch).toBe(start + 1);
+    expect(await documentsNow()).toEqual([]);
+    clock.advance((period * 11) / 16);
+    expect(await documentsNow()).toEqual([start + 1]);
+    clock.advance(period);
+    expect(await documentsNow()).toEqual([start + 2]);
+    clock.advance(3 * period);
+    expect(await documentsNow()).toEqual([start + 3, start + 4, start + 5]);
   });
 });

@@ -1,12 +1,14 @@
 import { decodeSignedPKIDocument } from '../../src/pki/decode-signed-pki-document.js';
 import { toHex } from '../../src/core/hex.js';
-import { idx64, startSimulator, type SimulatorHandle, type SimulatorOptions } from '../../src/sim/index.js';
+import { idx64, type SimulatorHandle, type SimulatorOptions } from '../../src/sim/index.js';
+import { specTime, startSpecSimulator } from '../support/spec-simulator.js';
 import type { DaemonMessageOf, Request, ResponseKind } from '../../src/wire/messages.js';
 import { connectSession, id16, RawClient } from './support/raw-client.js';
 
 // DAEMON.md §2: every local request's validations, in order, with and without a document.
 
-const base = { timeScale: 0.001, seed: 'local', autoAdvanceEpochs: false } as const;
+const base = { seed: 'local' } as const;
+const REAL_TIME = 'local requests are answered inline; only answers are asserted';
 const seed = (n: number): Uint8Array => new Uint8Array(32).fill(n);
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);
 
@@ -15,7 +17,7 @@ let client: RawClient;
 let nextId = 1;
 
 async function setup(options: SimulatorOptions = {}): Promise<void> {
-  sim = await startSimulator({ ...base, ...options });
+  sim = await startSpecSimulator(specTime({ ...base, ...options }, REAL_TIME));
   client = (await connectSession(sim.address)).client;
 }
 
@@ -347,7 +349,7 @@ describe('daemon configuration', () => {
   });
 
   it('derives the whole geometry from UserForwardPayloadLength', async () => {
-    sim = await startSimulator({ ...base, geometry: { userForwardPayloadLength: 600 } });
+    sim = await startSpecSimulator({ ...base, realTime: REAL_TIME, geometry: { userForwardPayloadLength: 600 } });
     const session = await connectSession(sim.address);
     client = session.client;
     expect(session.status.pigeonholeGeometry).toMatchObject({ maxPlaintextPayloadLength: 149, courierQueryWriteLength: 600 });

@@ -1,5 +1,6 @@
 import { blake2b256 } from '../../src/pki/blake2b256.js';
-import { ManualSimClock, startSimulator, syntheticIdentityKey, type SimulatorHandle, type SimulatorOptions } from '../../src/sim/index.js';
+import { EPOCH_GENESIS_MS, ManualSimClock, syntheticIdentityKey, type SimulatorHandle, type SimulatorOptions } from '../../src/sim/index.js';
+import { specTime, startSpecSimulator } from '../support/spec-simulator.js';
 import type { Request } from '../../src/wire/messages.js';
 import { connectSession, framesBeforeBarrier, id16, kinds, RawClient } from './support/raw-client.js';
 import { waitFor } from './support/wait-for.js';
@@ -8,7 +9,7 @@ import { waitFor } from './support/wait-for.js';
 
 const echoNode = blake2b256(syntheticIdentityKey('servicenode1'));
 const echoQueue = new TextEncoder().encode('+echo');
-const base = { seed: 'mixnet', autoAdvanceEpochs: false } as const;
+const base = { seed: 'mixnet' } as const;
 
 function echo(surb: number | null, payload: Uint8Array, extra: Partial<Extract<Request, { type: 'send_message' }>> = {}): Request {
   return {
@@ -25,7 +26,7 @@ function echo(surb: number | null, payload: Uint8Array, extra: Partial<Extract<R
 let sim: SimulatorHandle;
 const clients: RawClient[] = [];
 async function start(options: SimulatorOptions): Promise<RawClient> {
-  sim = await startSimulator({ ...base, ...options });
+  sim = await startSpecSimulator(specTime({ ...base, ...options }, 'only the order and content of frames are asserted'));
   const { client } = await connectSession(sim.address, id16(1000 + clients.length));
   clients.push(client);
   return client;
@@ -37,18 +38,26 @@ afterEach(async () => {
 
 describe('legacy send_message and the echo service', () => {
   it('with a SURB: message_sent_event, then message_reply_event with a ForwardPayloadLength payload', async () => {
-    const client = await start({ timeScale: 0.001 });
+    // The simulated clock starts 1 s before an epoch boundary and the spec crosses it.
+    const period = 20 * 60_000;
+    const clock = new ManualSimClock(EPOCH_GENESIS_MS + 1_500_000 * period - 1_000);
+    const client = await start({ clock, epochPeriodMs: period });
     const payload = new TextEncoder().encode('hello mixnet');
-    const before = sim.clock.now();
+    const before = clock.now();
     client.send(echo(7, payload, { messageId: id16(77) }));
-    const sent = await client.nextOf('message_sent_event');
-    const after = sim.clock.now();
+    expect(await framesBeforeBarrier(client)).toEqual([]); // nothing before a send slot
+    clock.advance(60_000);
+    const frames = await framesBeforeBarrier(client);
+    expect(kinds(frames)).toEqual(['message_sent_event', 'message_reply_event']);
+    const [sent, reply] = frames.map((f) => f.message) as [
+      Extract<(typeof frames)[0]['message'], { type: 'message_sent_event' }>,
+      Extract<(typeof frames)[0]['message'], { type: 'message_reply_event' }>,
+    ];
     expect(sent).toMatchObject({ messageId: id16(77), surbId: id16(7), err: '' });
-    // Unix seconds of the simulated clock, taken between our send and its event; reply_eta in nanoseconds (about 1.6 s in docker).
+    // Unix seconds of the simulated clock, at the send slot after our send; reply_eta in nanoseconds (about 1.6 s in docker).
     expect(sent.sentAt).toBeGreaterThanOrEqual(Math.floor(before / 1000));
-    expect(sent.sentAt).toBeLessThanOrEqual(Math.ceil(after / 1000));
+    expect(sent.sentAt).toBeLessThanOrEqual(Math.ceil((before + 60_000) / 1000));
     expect(sent.replyEta).toBeGreaterThan(8 * 1e6);
-    const reply = await client.nextOf('message_reply_event');
     expect(reply).toMatchObject({ messageId: id16(77), surbId: id16(7), errorCode: 0 });
     expect(reply.payload).toHaveLength(2574);
     expect(reply.payload!.subarray(0, payload.length)).toEqual(payload);
@@ -56,7 +65,7 @@ describe('legacy send_message and the echo service', () => {
   });
 
   it('without a SURB: no event at all, whether it succeeds or fails', async () => {
-    const client = await start({ fixedLatencyMs: 20, timeScale: 0.01 });
+    const client = await start({ fixedLatencyMs: 20 });
     client.send(echo(null, new Uint8Array(10)));
     client.send(echo(null, new Uint8Array(3000)));
     client.send(echo(8, new Uint8Array(10)));
@@ -168,7 +177,7 @@ describe('offline (gateway link down)', () => {
 
   it('does not send before the first document exists', async () => {
     const clock = new ManualSimClock();
-    sim = await startSimulator({ ...base, clock, hasDocument: false, pkiWaitMs: 0 });
+    sim = await startSpecSimulator({ ...base, clock, hasDocument: false, pkiWaitMs: 0 });
     const { client } = await connectSession(sim.address);
     clients.push(client);
     client.send(echo(12, new Uint8Array(3)));
@@ -213,7 +222,7 @@ describe('the per-client FIFO of 16', () => {
 describe('replies and connection loss', () => {
   it('loses requests still in the FIFO when the connection drops', async () => {
     const clock = new ManualSimClock();
-    sim = await startSimulator({ ...base, clock });
+    sim = await startSpecSimulator({ ...base, clock });
     const token = id16(50);
     const first = await connectSession(sim.address, token);
     sim.setOnline(false);
@@ -233,7 +242,7 @@ describe('replies and connection loss', () => {
 
   it('loses the reply of a mixnet request sent before the session token of a resumed session', async () => {
     const clock = new ManualSimClock();
-    sim = await startSimulator({ ...base, clock });
+    sim = await startSpecSimulator({ ...base, clock });
     const token = id16(51);
     const first = await connectSession(sim.address, token);
     first.client.destroy();
@@ -253,7 +262,7 @@ describe('replies and connection loss', () => {
 
   it('queues at most 1000 replies for an absent client', async () => {
     const clock = new ManualSimClock();
-    sim = await startSimulator({ ...base, clock, fixedLatencyMs: 100 });
+    sim = await startSpecSimulator({ ...base, clock, fixedLatencyMs: 100 });
     const { client } = await connectSession(sim.address, id16(53));
     for (let i = 0; i < 1001; i++) client.send(echo(10_000 + i, new Uint8Array(1)));
     for (let i = 0; i < 1001; i++) await client.nextOf('message_sent_event');
@@ -265,7 +274,7 @@ describe('replies and connection loss', () => {
 
   it('queues the legacy replies for an absent client and delivers them on resume', async () => {
     const clock = new ManualSimClock();
-    sim = await startSimulator({ ...base, clock, fixedLatencyMs: 100 });
+    sim = await startSpecSimulator({ ...base, clock, fixedLatencyMs: 100 });
     const token = id16(52);
     const first = await connectSession(sim.address, token);
     first.client.send(echo(15, new Uint8Array(3)));

@@ -1,18 +1,19 @@
 import { blake2b256 } from '../../src/pki/blake2b256.js';
-import { ManualSimClock, startSimulator, syntheticIdentityKey, type SimulatorHandle, type SimulatorOptions } from '../../src/sim/index.js';
+import { ManualSimClock, syntheticIdentityKey, type SimulatorHandle, type SimulatorOptions } from '../../src/sim/index.js';
 import { connectSession, framesBeforeBarrier, id16, kinds, RawClient } from './support/raw-client.js';
 import { decode, Pigeonhole, text } from './support/pigeonhole.js';
 import { waitFor } from './support/wait-for.js';
+import { specTime, startSpecSimulator } from '../support/spec-simulator.js';
 
 // DAEMON.md §3 and §9 items 5–7: box store semantics, the ARQ, indexes, replies while away.
 
-const base = { timeScale: 0.001, seed: 'boxes', autoAdvanceEpochs: false } as const;
+const base = { seed: 'boxes' } as const;
 const courierHashes = ['servicenode1', 'servicenode2', 'servicenode3'].map((n) => blake2b256(syntheticIdentityKey(n)));
 
 let sim: SimulatorHandle;
 const clients: RawClient[] = [];
 async function start(options: SimulatorOptions = {}, token = id16(1)): Promise<Pigeonhole> {
-  sim = await startSimulator({ ...base, ...options });
+  sim = await startSpecSimulator(specTime({ ...base, ...options }, 'box contents and reply kinds are asserted; timed cases pass a ManualSimClock'));
   return connect(token);
 }
 async function connect(token = id16(clients.length + 1)): Promise<Pigeonhole> {

@@ -1,5 +1,6 @@
 import { blake2b256 } from '../../src/pki/blake2b256.js';
-import { ManualSimClock, startSimulator, type SimulatorHandle } from '../../src/sim/index.js';
+import { ManualSimClock, type SimulatorHandle } from '../../src/sim/index.js';
+import { startSpecSimulator } from '../support/spec-simulator.js';
 import { connectSession, framesBeforeBarrier, id16, kinds, RawClient } from './support/raw-client.js';
 import { Pigeonhole, text } from './support/pigeonhole.js';
 
@@ -12,7 +13,7 @@ let clock: ManualSimClock;
 
 beforeEach(async () => {
   clock = new ManualSimClock();
-  sim = await startSimulator({ clock, seed: 'cancel', autoAdvanceEpochs: false, fixedLatencyMs: 1000 });
+  sim = await startSpecSimulator({ clock, seed: 'cancel', fixedLatencyMs: 1000 });
   client = (await connectSession(sim.address, id16(1))).client;
   ph = new Pigeonhole(client);
 });

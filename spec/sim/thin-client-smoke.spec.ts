@@ -1,7 +1,8 @@
 import { firstValueFrom } from 'rxjs';
 
 import { ThinClient } from '../../src/client/thin-client.js';
-import { startSimulator, type SimulatorHandle } from '../../src/sim/index.js';
+import type { SimulatorHandle } from '../../src/sim/index.js';
+import { startSpecSimulator } from '../support/spec-simulator.js';
 
 // The SDK's own client against the simulator, end to end (the lead's integration specs go further).
 
@@ -9,7 +10,7 @@ describe('ThinClient against the simulator', () => {
   let sim: SimulatorHandle;
   let client: ThinClient;
   beforeAll(async () => {
-    sim = await startSimulator({ timeScale: 0.001, seed: 'smoke', autoAdvanceEpochs: false });
+    sim = await startSpecSimulator({ realTime: 'a smoke test of the whole path; only results are asserted', seed: 'smoke' });
     client = await ThinClient.connect(sim.config);
   });
   afterAll(async () => {

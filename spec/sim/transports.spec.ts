@@ -3,14 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebSocket } from 'ws';
 
-import { startSimulator, type SimulatorHandle } from '../../src/sim/index.js';
+import type { SimulatorHandle } from '../../src/sim/index.js';
+import { startSpecSimulator } from '../support/spec-simulator.js';
 import { decodeDaemonMessage, encodeRequest } from '../../src/wire/codec.js';
 import { encodeFrame } from '../../src/wire/frame-encoder.js';
 import { connectSession, id16 } from './support/raw-client.js';
 
 // PROTOCOL.md §1.2: the three listeners. The WebSocket one writes each frame as two binary messages.
 
-const base = { timeScale: 0.001, seed: 'transports', autoAdvanceEpochs: false } as const;
+const base = { realTime: 'handshakes over each transport; only frames are asserted', seed: 'transports' } as const;
 
 describe('simulator listeners', () => {
   let sim: SimulatorHandle | undefined;
@@ -25,7 +26,7 @@ describe('simulator listeners', () => {
   it('serves a Unix socket and gives a [Dial.Unix] config', async () => {
     dir = mkdtempSync(join(tmpdir(), 'kpsim-'));
     const path = join(dir, 'kpclientd.sock');
-    sim = await startSimulator({ ...base, listen: { unix: path } });
+    sim = await startSpecSimulator({ ...base, listen: { unix: path } });
     expect(sim.config).toEqual({ dial: { unix: { address: path } } });
     expect(sim.thinClientToml()).toBe(`[Dial]\n  [Dial.Unix]\n    Address = ${JSON.stringify(path)}\n`);
     const { client, appId } = await connectSession(path);
@@ -34,15 +35,15 @@ describe('simulator listeners', () => {
   });
 
   it('serves a Linux abstract socket (@name)', async () => {
-    const name = `@kpsim-test-${process.pid}-${Date.now()}`;
-    sim = await startSimulator({ ...base, listen: { unix: name } });
+    const name = `@kpsim-test-${process.pid}-${Date.now()}`; // real-time: a unique name only
+    sim = await startSpecSimulator({ ...base, listen: { unix: name } });
     const { client, appId } = await connectSession(name);
     expect(appId).toHaveLength(16);
     client.destroy();
   });
 
   it('serves WebSocket on any path, binary only, a frame as a prefix message and a body message', async () => {
-    sim = await startSimulator({ ...base, listen: { ws: 'ws://127.0.0.1:0' } });
+    sim = await startSpecSimulator({ ...base, listen: { ws: 'ws://127.0.0.1:0' } });
     expect(sim.address).toMatch(/^ws:\/\/127\.0\.0\.1:\d+$/);
     const ws = new WebSocket(`${sim.address}/any/path`);
     const messages: Buffer[] = [];
@@ -70,7 +71,7 @@ describe('simulator listeners', () => {
   });
 
   it('refuses a second listener on a taken TCP port', async () => {
-    sim = await startSimulator(base);
-    await expect(startSimulator({ ...base, listen: { tcp: sim.address } })).rejects.toThrow(/cannot listen/);
+    sim = await startSpecSimulator(base);
+    await expect(startSpecSimulator({ ...base, listen: { tcp: sim.address } })).rejects.toThrow(/cannot listen/);
   });
 });

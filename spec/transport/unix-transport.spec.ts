@@ -29,7 +29,7 @@ const reset = async (peer: Socket, stream: ByteStream): Promise<void> => {
 };
 
 let counter = 0;
-const uniqueName = (): string => `krx-test-${process.pid}-${Date.now()}-${counter++}`;
+const uniqueName = (): string => `krx-test-${process.pid}-${Date.now()}-${counter++}`; // real-time: a unique name only
 
 describe('connectUnix', () => {
   describe('ByteStream contract over a socket file', () => {

@@ -26,6 +26,7 @@ export type { LatencyOptions } from './latency-model.js';
 export { ManualSimClock, ScaledRealClock } from './sim-clock.js';
 export type { SimClock, SimTimer } from './sim-clock.js';
 export { thinClientToml } from './thin-client-toml.js';
+export { EPOCH_GENESIS_MS } from './sim-pki.js';
 export type { BoxRead } from './pigeonhole/box-store.js';
 export { idx64, keypairFromSeed, nextIndex, readCapOf } from './pigeonhole/fake-bacap.js';
 export {

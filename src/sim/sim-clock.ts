@@ -31,12 +31,19 @@ export interface SimTimer {
  * and simulated time runs `1 / timeScale` times faster than the wall clock
  * (starting at the real current time). `timeScale` 1 is real time.
  *
- * Timers fire in the order of their simulated due times, even when the
- * event loop runs late: one real timeout is armed for the earliest, and
- * when it fires every timer that is due by then runs, earliest first. With
- * a small `timeScale` a few ms of real jitter are seconds of simulated
- * time; without this ordering a reply due before its SURB's expiry could
- * run after it, which the daemon never does.
+ * Simulated time is discrete-event time paced by the wall clock, so a late
+ * event loop cannot change what happens, only when:
+ * - timers fire in the order of their simulated due times: one real
+ *   timeout is armed for the earliest, and when it fires every timer that
+ *   is due by then runs, earliest first;
+ * - inside a timer's callback `now()` is that timer's due time, so a chain
+ *   of timers (a packet's hops, a send slot and the SURB retention it
+ *   starts) keeps its simulated spacing however late each callback runs;
+ * - outside callbacks `now()` follows the wall clock but never passes a
+ *   timer that has not fired yet, and never goes back.
+ * With a small `timeScale` a few ms of real jitter are seconds of simulated
+ * time; reading the wall clock inside callbacks let a loaded machine push a
+ * reply past its SURB's expiry (a lost reply and a hung test).
  *
  * Timers are `unref`'d: a simulator does not keep a process alive by its
  * timers alone (its listening socket does).
@@ -47,17 +54,35 @@ export interface SimTimer {
  */
 export class ScaledRealClock implements SimClock {
   private readonly startReal = performance.now();
-  private readonly startWall = Date.now();
+  private readonly startWall: number;
   private readonly queue: ManualEntry[] = [];
   private seq = 0;
   private armed: { at: number; handle: ReturnType<typeof setTimeout> } | null = null;
+  /** The due time of the timer whose callback is running, if any. */
+  private firing: number | null = null;
+  /** The latest time `now()` has returned (simulated time never goes back). */
+  private floor = -Infinity;
 
-  constructor(readonly timeScale: number) {
+  /**
+   * @param timeScale real ms per simulated ms (1 = real time)
+   * @param startMs simulated wall-clock time at creation, ms since the Unix epoch (default: now)
+   */
+  constructor(
+    readonly timeScale: number,
+    startMs: number = Date.now(),
+  ) {
     if (!(timeScale > 0) || !Number.isFinite(timeScale)) throw new InvalidArgumentError('timeScale', 'must be a positive finite number');
+    if (!Number.isFinite(startMs)) throw new InvalidArgumentError('startMs', 'must be a finite number of ms since the Unix epoch');
+    this.startWall = startMs;
   }
 
   now(): number {
-    return this.startWall + (performance.now() - this.startReal) / this.timeScale;
+    if (this.firing !== null) return this.firing;
+    this.dropCancelledHead();
+    const next = this.queue[0];
+    const t = Math.max(this.floor, next === undefined ? this.wallNow() : Math.min(this.wallNow(), next.at));
+    this.floor = t;
+    return t;
   }
 
   setTimer(delayMs: number, fn: () => void): SimTimer {
@@ -78,15 +103,24 @@ export class ScaledRealClock implements SimClock {
     this.armed = null;
   }
 
+  /** Simulated time as the wall clock alone would have it. */
+  private wallNow(): number {
+    return this.startWall + (performance.now() - this.startReal) / this.timeScale;
+  }
+
+  private dropCancelledHead(): void {
+    while (this.queue.length > 0 && this.queue[0]!.cancelled) this.queue.shift();
+  }
+
   /** Arms one real timeout for the earliest live timer (re-arming if an earlier one arrived). */
   private arm(): void {
-    while (this.queue.length > 0 && this.queue[0]!.cancelled) this.queue.shift();
+    this.dropCancelledHead();
     const first = this.queue[0];
     if (!first) return;
     if (this.armed && this.armed.at <= first.at) return;
     if (this.armed) clearTimeout(this.armed.handle);
     // Capped: setTimeout overflows (and then fires at once) above 2^31 − 1 ms.
-    const wait = Math.min(2 ** 31 - 1, Math.max(0, (first.at - this.now()) * this.timeScale));
+    const wait = Math.min(2 ** 31 - 1, Math.max(0, (first.at - this.wallNow()) * this.timeScale));
     const handle = setTimeout(() => this.fire(), wait);
     handle.unref?.();
     this.armed = { at: first.at, handle };
@@ -94,10 +128,17 @@ export class ScaledRealClock implements SimClock {
 
   private fire(): void {
     this.armed = null;
-    const now = this.now();
-    while (this.queue.length > 0 && this.queue[0]!.at <= now) {
+    const wall = this.wallNow();
+    while (this.queue.length > 0 && this.queue[0]!.at <= wall) {
       const entry = this.queue.shift()!;
-      if (!entry.cancelled) entry.fn();
+      if (entry.cancelled) continue;
+      this.floor = Math.max(this.floor, entry.at);
+      this.firing = entry.at;
+      try {
+        entry.fn();
+      } finally {
+        this.firing = null;
+      }
     }
     this.arm();
   }

@@ -8,7 +8,10 @@ import {
   type SyntheticService,
 } from './synthetic-pki.js';
 
-/** Epoch 0 starts 2017-06-01T00:00Z (`core/epochtime`). */
+/**
+ * Epoch 0 starts 2017-06-01T00:00Z (`core/epochtime`): epoch `e` of period
+ * `p` ms begins at `EPOCH_GENESIS_MS + e × p`.
+ */
 export const EPOCH_GENESIS_MS = Date.UTC(2017, 5, 1);
 const REPLICA_EPOCH_MS = 7 * 24 * 60 * 60 * 1000;
 /** The daemon announces a new document about 11/16 of an epoch after its boundary (DAEMON.md §1.6). */
@@ -39,10 +42,11 @@ export interface SimPkiOptions {
  * The directory authorities' side of the simulated network: which epoch it
  * is, which documents exist, and when the daemon learns about a new one.
  *
- * The epoch follows the simulated clock (`epochPeriodMs` long, 20 min by
- * default like a non-warped network) plus the number of manual
- * {@link SimPki.publish} advances. With `hasDocument: false` no document
- * exists until the first `publish()`.
+ * With `autoAdvanceEpochs` the epoch follows the simulated clock
+ * (`epochPeriodMs` long, 20 min by default like a non-warped network);
+ * without it the epoch is frozen at the one the simulation started in.
+ * Either way each manual {@link SimPki.publish} advances it by one. With
+ * `hasDocument: false` no document exists until the first `publish()`.
  *
  * @example
  * const pki = new SimPki(clock, options);
@@ -71,9 +75,15 @@ export class SimPki {
     if (options.autoAdvanceEpochs) this.scheduleAnnouncement();
   }
 
-  /** The current epoch (0 = 2017-06-01). */
+  /**
+   * The current epoch (0 = 2017-06-01). Frozen epochs do not follow the
+   * clock at all: a scaled clock runs 20-minute epochs in about a second of
+   * real time, so a test that takes a little longer on a loaded machine
+   * would otherwise see the epoch change, and the daemon's cached documents
+   * expire, under its feet.
+   */
   currentEpoch(): number {
-    return this.clockEpoch() + this.offset;
+    return (this.options.autoAdvanceEpochs ? this.clockEpoch() : this.genesisEpoch) + this.offset;
   }
 
   /** The replica (weekly) epoch of envelopes made now: floor(epoch × period / 7 days). */

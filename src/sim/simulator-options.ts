@@ -21,7 +21,9 @@ export interface SimulatorOptions {
   readonly listen?: SimListen;
   /** Real ms per simulated ms. 1 = real time; tests use e.g. 0.001. Default 1. */
   readonly timeScale?: number;
-  /** A clock to use instead of a scaled real one (e.g. `ManualSimClock`); `timeScale` is then ignored. */
+  /** Simulated wall-clock time at start, ms since the Unix epoch (sets the first epoch). Default: now. Ignored with `clock`. */
+  readonly startTimeMs?: number;
+  /** A clock to use instead of a scaled real one (e.g. `ManualSimClock`); `timeScale` and `startTimeMs` are then ignored. */
   readonly clock?: SimClock;
   /** Seed of every random choice (latencies, slots, ids, couriers). Default: random. */
   readonly seed?: string | number | Uint8Array;
@@ -45,7 +47,12 @@ export interface SimulatorOptions {
   readonly fixedLatencyMs?: number;
   /** Epoch length. Default 1 200 000 (20 min, a non-warped network). */
   readonly epochPeriodMs?: number;
-  /** Let epochs follow the clock (a PKI event 11/16 into each). false = only `publishNewDocument()` advances. Default true. */
+  /**
+   * Let epochs follow the clock (a PKI event 11/16 into each). false = the
+   * epoch is frozen at the one the simulation started in and only
+   * `publishNewDocument()` advances it (what tests on a scaled clock want).
+   * Default true.
+   */
   readonly autoAdvanceEpochs?: boolean;
   /** Services of the synthetic document; default courier on 3 nodes, echo (`+echo`) on the first. */
   readonly services?: readonly SyntheticService[];

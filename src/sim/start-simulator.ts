@@ -157,7 +157,7 @@ export interface Simulation extends Omit<SimulatorHandle, 'config' | 'address' |
  */
 export function createSimulation(options: SimulatorOptions = {}): Simulation {
   const logger = options.logger ?? silentLogger;
-  const clock = options.clock ?? new ScaledRealClock(options.timeScale ?? 1);
+  const clock = options.clock ?? new ScaledRealClock(options.timeScale ?? 1, options.startTimeMs);
   const random = new SimRandom(options.seed);
   const geometry = deriveSimGeometry(options.geometry);
   const mixLayers = options.mixLayers ?? 3;

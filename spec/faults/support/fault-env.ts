@@ -6,12 +6,17 @@
  */
 import { filter, firstValueFrom, skipWhile, take, type Observable } from 'rxjs';
 import { ThinClient, blake2b256, exponentialBackoff, type ClientEventOf, type ConnectionState, type ThinClientOptions } from 'katzenpost-rx';
-import { startSimulator, type SimulatorHandle, type SimulatorOptions } from 'katzenpost-rx/sim';
+import type { SimulatorHandle, SimulatorOptions } from 'katzenpost-rx/sim';
 import { FaultProxy } from './fault-proxy.js';
+import { startSpecSimulator } from '../../support/spec-simulator.js';
 
 /** A simulator at a thousandth of mixnet time, epochs frozen (no PKI events mid-test), deterministic. */
-export function startFaultSim(seed: string, options: SimulatorOptions = {}): Promise<SimulatorHandle> {
-  return startSimulator({ timeScale: 0.001, seed, autoAdvanceEpochs: false, ...options });
+export function startFaultSim(seed: string, options: Omit<SimulatorOptions, 'clock'> = {}): Promise<SimulatorHandle> {
+  return startSpecSimulator({
+    realTime: 'faults are injected at protocol points and outcomes counted (lost, duplicated, hung), never timed',
+    seed,
+    ...options,
+  });
 }
 
 /** Reconnect after 2–20 ms, ±50 % jitter: fast, but through the production backoff policy. */

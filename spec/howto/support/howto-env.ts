@@ -6,7 +6,9 @@
  */
 import { BehaviorSubject, concatMap, filter, firstValueFrom, take, timer, type Observable } from 'rxjs';
 import { ThinClient, blake2b256, connectByteStream, exponentialBackoff, type ByteStream, type DialConfig, type ThinClientOptions } from 'katzenpost-rx';
-import { startSimulator, type SimStats, type SimulatorHandle, type SimulatorOptions } from 'katzenpost-rx/sim';
+import type { SimStats, SimulatorHandle, SimulatorOptions } from 'katzenpost-rx/sim';
+import { startSpecSimulator } from '../../support/spec-simulator.js';
+import { hangDeadline } from '../../support/hang-deadline.js';
 
 /**
  * A simulator for one test: real socket, timeScale 0.001, deterministic, epochs frozen.
@@ -14,8 +16,12 @@ import { startSimulator, type SimStats, type SimulatorHandle, type SimulatorOpti
  * @example
  * const sim = await startHowtoSim('my-test', { fixedLatencyMs: 10_000 });
  */
-export function startHowtoSim(seed: string, options: SimulatorOptions = {}): Promise<SimulatorHandle> {
-  return startSimulator({ timeScale: 0.001, seed, autoAdvanceEpochs: false, ...options });
+export function startHowtoSim(seed: string, options: Omit<SimulatorOptions, 'clock'> = {}): Promise<SimulatorHandle> {
+  return startSpecSimulator({
+    realTime: 'the guide tasks assert results; waits are on events, states and the simulated clock',
+    seed,
+    ...options,
+  });
 }
 
 /** Client options for tests: reconnect after ~10 ms instead of the production 1 s. */
@@ -130,20 +136,21 @@ export async function isPending(promise: Promise<unknown>): Promise<boolean> {
  * @example
  * await waitForStats(sim, (s) => s.arqInFlight === 1, client);
  */
-export async function waitForStats(sim: SimulatorHandle, predicate: (stats: SimStats) => boolean, client?: ThinClient, limitMs = 3000): Promise<SimStats> {
-  const deadline = performance.now() + limitMs;
+export async function waitForStats(sim: SimulatorHandle, predicate: (stats: SimStats) => boolean, client?: ThinClient): Promise<SimStats> {
+  const deadline = hangDeadline();
   for (;;) {
     if (client) await daemonBarrier(client);
     const stats = sim.stats();
     if (predicate(stats)) return stats;
-    if (performance.now() > deadline) throw new Error(`sim stats never matched: ${JSON.stringify(stats)}`);
-    await firstValueFrom(timer(2));
+    if (deadline.expired()) throw new Error(`sim stats never matched: ${JSON.stringify(stats)}`);
+    await firstValueFrom(timer(2)); // real-time: a poll interval; the wait ends on the predicate
   }
 }
 
 /** Resolves once the simulated clock has moved `ms` past now (a sim control, not a guess at real time). */
 export async function simulatedTimePasses(sim: SimulatorHandle, ms: number): Promise<void> {
   const until = sim.clock.now() + ms;
+  // real-time: a poll interval; the wait ends when the simulated clock has moved
   while (sim.clock.now() < until) await firstValueFrom(timer(1));
 }
 

@@ -1,5 +1,6 @@
 import type { DaemonMessageOf } from '../../../src/wire/messages.js';
 import { id16, type RawClient } from './raw-client.js';
+import { hangDeadline } from '../../support/hang-deadline.js';
 
 /**
  * Pigeonhole steps over a {@link RawClient}, each a request/reply pair with
@@ -85,8 +86,8 @@ export class Pigeonhole {
   }
 
   /** The start_resending_encrypted_message_reply for `queryId`. */
-  result(queryId: Uint8Array, timeoutMs = 5000): Promise<DaemonMessageOf<'start_resending_encrypted_message_reply'>> {
-    return this.reply('start_resending_encrypted_message_reply', queryId, timeoutMs);
+  result(queryId: Uint8Array): Promise<DaemonMessageOf<'start_resending_encrypted_message_reply'>> {
+    return this.reply('start_resending_encrypted_message_reply', queryId);
   }
 
   /** Encrypts and writes one box; resolves with the reply's error code. */
@@ -105,16 +106,15 @@ export class Pigeonhole {
   async reply<K extends 'new_keypair_reply' | 'next_message_box_index_reply' | 'encrypt_write_reply' | 'encrypt_read_reply' | 'start_resending_encrypted_message_reply' | 'start_resending_copy_command_reply' | 'cancel_resending_encrypted_message_reply' | 'cancel_resending_copy_command_reply' | 'create_courier_envelopes_from_payload_reply' | 'create_courier_envelopes_from_multi_payload_reply' | 'create_courier_envelopes_from_tombstone_range_reply'>(
     kind: K,
     queryId: Uint8Array,
-    timeoutMs = 5000,
   ): Promise<DaemonMessageOf<K>> {
-    const deadline = Date.now() + timeoutMs;
+    const deadline = hangDeadline();
     for (;;) {
       const found = this.client.frames.find(
         (f) => f.message.type === kind && 'queryId' in f.message && f.message.queryId !== null && sameBytes(f.message.queryId, queryId),
       );
       if (found !== undefined) return found.message as DaemonMessageOf<K>;
       if (this.client.isClosed) throw new Error(`connection closed while waiting for ${kind}`);
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${kind}`);
+      if (deadline.expired()) throw new Error(`timed out waiting for ${kind}`);
       await new Promise((resolve) => setImmediate(resolve));
     }
   }

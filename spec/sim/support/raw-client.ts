@@ -5,6 +5,7 @@ import { decodeDaemonMessage, encodeRequest, type UnknownVariant } from '../../.
 import { FrameDecoder } from '../../../src/wire/frame-decoder.js';
 import { encodeFrame } from '../../../src/wire/frame-encoder.js';
 import type { DaemonMessage, DaemonMessageOf, Request, ResponseKind } from '../../../src/wire/messages.js';
+import { hangDeadline, type HangDeadline } from '../../support/hang-deadline.js';
 
 const rawDecoder = new Decoder({ mapsAsObjects: true, useRecords: false });
 
@@ -77,9 +78,8 @@ export class RawClient {
     this.socket.write(bytes);
   }
 
-  /** The next frame not yet consumed (any kind), waiting up to `timeoutMs`. */
-  async next(timeoutMs = 5000): Promise<ReceivedFrame> {
-    const deadline = Date.now() + timeoutMs;
+  /** The next frame not yet consumed (any kind), failing after a hang deadline. */
+  async next(deadline: HangDeadline = hangDeadline()): Promise<ReceivedFrame> {
     while (this.cursor >= this.frames.length) {
       if (this.ended) throw new Error('connection closed while waiting for a frame');
       await this.wait(deadline);
@@ -88,17 +88,17 @@ export class RawClient {
   }
 
   /** The next frame of kind `type`, skipping (consuming) frames of other kinds. */
-  async nextOf<K extends ResponseKind>(type: K, timeoutMs = 5000): Promise<DaemonMessageOf<K>> {
-    const deadline = Date.now() + timeoutMs;
+  async nextOf<K extends ResponseKind>(type: K): Promise<DaemonMessageOf<K>> {
+    const deadline = hangDeadline();
     for (;;) {
-      const frame = await this.next(Math.max(1, deadline - Date.now()));
+      const frame = await this.next(deadline);
       if (frame.message.type === type) return frame.message as DaemonMessageOf<K>;
     }
   }
 
   /** Resolves once the daemon closes the socket. */
-  async waitClosed(timeoutMs = 5000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
+  async waitClosed(): Promise<void> {
+    const deadline = hangDeadline();
     while (!this.ended) await this.wait(deadline);
   }
 
@@ -116,8 +116,8 @@ export class RawClient {
     this.socket.destroy();
   }
 
-  private wait(deadline: number): Promise<void> {
-    const remaining = deadline - Date.now();
+  private wait(deadline: HangDeadline): Promise<void> {
+    const remaining = deadline.remaining();
     if (remaining <= 0) return Promise.reject(new Error('timed out waiting for the daemon'));
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
