@@ -19,3 +19,4 @@ export { connectByteStream } from './transport/connect-byte-stream.js';
 export { connectTcp } from './transport/tcp-transport.js';
 export { connectUnix } from './transport/unix-transport.js';
 export { FileChannelStore, SqliteChannelStore, writeFileAtomic } from './channels/node.js';
+export type { SqliteBackend } from './channels/node.js';

@@ -1,26 +1,19 @@
-import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { installIntoBlankProject, packPackage, repoRoot, run } from '../../scripts/pack-package.js';
+import { installRuntime, runtimeById } from '../../scripts/runtimes/install-runtime.js';
 
 /*
- * The package as users get it: built into a staging directory (not the
- * repository's dist/, which other specs run from), packed with `npm pack`,
- * installed into a blank project, then type-checked and run there through
- * its public entry points only. Catches a broken `exports` map, missing
- * declaration files, a runtime dependency left in devDependencies, or a
- * file left out of `files`.
+ * The package as users get it (scripts/pack-package.ts): packed, installed
+ * into a blank project, then type-checked and run there through its public
+ * entry points only. Catches a broken `exports` map, missing declaration
+ * files, a runtime dependency left in devDependencies, or a file left out of
+ * `files`. Once on this process's Node (type-checked), once on Node 24
+ * (from the runtime cache, scripts/runtimes) with npm's default install:
+ * nothing of ours to compile, and the SQLite store on Node's own SQLite.
  */
-const repo = resolve('.');
-const tsc = join(repo, 'node_modules', 'typescript', 'bin', 'tsc');
-
-function run(command: string, args: readonly string[], options: SpawnSyncOptions): string {
-  const result = spawnSync(command, args, { encoding: 'utf8', timeout: 240_000, ...options });
-  if (result.status !== 0) {
-    throw new Error(`${command} ${args.join(' ')} failed (${String(result.status ?? result.signal)}):\n${String(result.stdout)}\n${String(result.stderr)}`);
-  }
-  return String(result.stdout);
-}
+const tsc = join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc');
 
 const consumerTs = `
 import { ThinClient, loadConfig, type ThinClientConfig } from 'katzenpost-rx';
@@ -44,32 +37,79 @@ try {
 }
 `;
 
+/** A durable channel on the SQLite store, closed and opened again; and whether cbor-x's native addon got loaded. */
+const sqliteConsumerJs = `
+import { ChannelManager, SqliteChannelStore, ThinClient } from 'katzenpost-rx';
+import { startSimulator } from 'katzenpost-rx/sim';
+import { createRequire } from 'node:module';
+import { firstValueFrom } from 'rxjs';
+
+// real-time: a consumer's program; a channel send on the simulator, only results asserted
+const sim = await startSimulator({ seed: 'pack-spec-sqlite', timeScale: 0.001, autoAdvanceEpochs: false });
+const client = await ThinClient.connect(sim.config);
+try {
+  let store = await SqliteChannelStore.open('channels.db');
+  const backend = store.backend;
+  const channel = await new ChannelManager(client, store).createChannel('c');
+  await firstValueFrom(channel.send(new TextEncoder().encode('hello')));
+  await store.close();
+  store = await SqliteChannelStore.open('channels.db');
+  const info = await (await new ChannelManager(client, store).get('c')).info();
+  await store.close();
+  const loaded = Object.keys(createRequire(import.meta.url).cache).filter((file) => file.includes('cbor-extract'));
+  console.log(JSON.stringify({ node: process.versions.node.split('.')[0], backend, writePosition: info.writePosition, nativeCbor: loaded }));
+} finally {
+  await client.close();
+  await sim.close();
+}
+`;
+
+/** Installed packages (node_modules/<name>, one level of scopes) that run an install script or carry a binding.gyp. */
+function packagesWithInstallScripts(nodeModules: string): string[] {
+  const dirs = readdirSync(nodeModules).flatMap((name) =>
+    name.startsWith('@') ? readdirSync(join(nodeModules, name)).map((inner) => `${name}/${inner}`) : name.startsWith('.') ? [] : [name],
+  );
+  return dirs.filter((name) => {
+    const manifest = JSON.parse(readFileSync(join(nodeModules, name, 'package.json'), 'utf8')) as { scripts?: Record<string, string>; gypfile?: boolean };
+    const scripts = manifest.scripts ?? {};
+    return ['preinstall', 'install', 'postinstall'].some((s) => s in scripts) || manifest.gypfile === true || existsSync(join(nodeModules, name, 'binding.gyp'));
+  });
+}
+
 describe('the packed package', () => {
+  let work: string;
+  let tarball: string;
+
+  beforeAll(() => {
+    work = mkdtempSync(join(tmpdir(), 'kprx-pack-'));
+    tarball = packPackage(work);
+  }, 300_000);
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+
   it('installs into a blank project, type-checks and runs through its public entry points', () => {
-    const work = mkdtempSync(join(tmpdir(), 'kprx-pack-'));
-    try {
-      const stage = join(work, 'stage');
-      for (const file of ['package.json', 'README.md', 'LICENSE']) cpSync(join(repo, file), join(stage, file));
-      run(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', join(stage, 'dist')], { cwd: repo });
-      run(process.execPath, [join(repo, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'scripts/build-browser.ts', '--dist', join(stage, 'dist')], { cwd: repo });
-      run('npm', ['pack', '--ignore-scripts', '--pack-destination', work], { cwd: stage });
-      const tarball = join(work, readdirSync(work).find((f) => f.endsWith('.tgz'))!);
+    const app = join(work, 'app');
+    // No optional or install scripts: nothing to build for what this program uses.
+    installIntoBlankProject(app, tarball, { npmArgs: ['--omit=optional', '--ignore-scripts'] });
+    writeFileSync(join(app, 'consumer.mts'), consumerTs);
+    const types = ['--types', 'node', '--typeRoots', join(repoRoot, 'node_modules', '@types')];
+    run(process.execPath, [tsc, '--noEmit', '--strict', '--target', 'es2022', '--module', 'nodenext', '--moduleResolution', 'nodenext', ...types, 'consumer.mts'], { cwd: app });
+    run(process.execPath, [tsc, '--target', 'es2022', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--skipLibCheck', ...types, 'consumer.mts'], { cwd: app });
+    const output = run(process.execPath, ['consumer.mjs'], { cwd: app });
+    expect(JSON.parse(output.trim().split('\n').pop()!)).toEqual({ writeCap: 168, next: 104, virtual: 'function' });
+  }, 300_000);
 
-      const app = join(work, 'app');
-      cpSync(join(repo, 'LICENSE'), join(app, 'LICENSE')); // creates the directory
-      writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'blank-app', private: true, type: 'module' }));
-      // No optional or install scripts: better-sqlite3 would compile from source.
-      run('npm', ['install', tarball, '--omit=optional', '--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund'], { cwd: app });
-
-      writeFileSync(join(app, 'consumer.mts'), consumerTs);
-      run(process.execPath, [tsc, '--noEmit', '--strict', '--target', 'es2022', '--module', 'nodenext', '--moduleResolution', 'nodenext',
-        '--types', 'node', '--typeRoots', join(repo, 'node_modules', '@types'), 'consumer.mts'], { cwd: app });
-      run(process.execPath, [tsc, '--target', 'es2022', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--skipLibCheck',
-        '--types', 'node', '--typeRoots', join(repo, 'node_modules', '@types'), 'consumer.mts'], { cwd: app });
-      const output = run(process.execPath, ['consumer.mjs'], { cwd: app });
-      expect(JSON.parse(output.trim().split('\n').pop()!)).toEqual({ writeCap: 168, next: 104, virtual: 'function' });
-    } finally {
-      rmSync(work, { recursive: true, force: true });
-    }
+  it('on Node 24, installs with npm defaults, compiles nothing of its own and keeps channels in Node\'s built-in SQLite', () => {
+    const node24 = installRuntime(runtimeById('node24'));
+    const app = join(work, 'app24');
+    installIntoBlankProject(app, tarball, { node: node24.executable });
+    const nodeModules = join(app, 'node_modules');
+    // better-sqlite3 is an optional peer dependency: not installed, not compiled.
+    expect(existsSync(join(nodeModules, 'better-sqlite3'))).toBe(false);
+    // The only install script in the tree is cbor-x's optional native string extractor, which the SDK never loads
+    // (it fetches a prebuilt binary where the registry serves one; below: not loaded).
+    expect(packagesWithInstallScripts(nodeModules).filter((name) => name !== 'cbor-extract')).toEqual([]);
+    writeFileSync(join(app, 'consumer.mjs'), sqliteConsumerJs);
+    const output = run(node24.executable, ['consumer.mjs'], { cwd: app });
+    expect(JSON.parse(output.trim().split('\n').pop()!)).toEqual({ node: '24', backend: 'node:sqlite', writePosition: 1, nativeCbor: [] });
   }, 300_000);
 });

@@ -10,32 +10,8 @@ import type {
   SentMessage,
 } from './channel-types.js';
 import { parseWithBytes, stringifyWithBytes } from './bytes-json.js';
+import { availableSqliteBackends, openSqlite, type SqliteBackend, type SqliteConnection, type SqliteStatement } from './sqlite-driver.js';
 
-/*
- * The few better-sqlite3 calls used here, typed locally: the driver is an
- * optional dependency, so neither its module nor its types may be needed
- * to compile or to load this package.
- */
-interface SqliteRunResult {
-  readonly changes: number;
-  readonly lastInsertRowid: number | bigint;
-}
-interface SqliteStatement {
-  run(...params: unknown[]): SqliteRunResult;
-  get(...params: unknown[]): unknown;
-  all(...params: unknown[]): unknown[];
-}
-interface SqliteDatabase {
-  pragma(source: string): unknown;
-  exec(source: string): unknown;
-  prepare(source: string): SqliteStatement;
-  transaction<A extends unknown[], R>(fn: (...args: A) => R): { immediate(...args: A): R };
-  close(): void;
-}
-type SqliteConstructor = new (filename: string, options?: { timeout?: number }) => SqliteDatabase;
-
-/** The driver's package name, in a variable so bundlers and tsc leave the optional import alone. */
-const DRIVER = 'better-sqlite3';
 const SCHEMA_VERSION = '1';
 
 const SCHEMA = `
@@ -86,15 +62,18 @@ CREATE INDEX IF NOT EXISTS received_unread ON received (channel, is_read);
 `;
 
 /**
- * A durable {@link ChannelStore} in an SQLite database through
- * better-sqlite3 — the default where native modules install. WAL journal
- * with `synchronous = FULL`: a transaction is on disk when its Promise
- * resolves. Each store transaction is one `BEGIN IMMEDIATE … COMMIT`, so
- * several processes may share the file safely.
+ * A durable {@link ChannelStore} in an SQLite database, on the runtime's
+ * built-in SQLite where there is one — `node:sqlite` on Node ≥ 22.5 and
+ * Deno, `bun:sqlite` on Bun — and on better-sqlite3 (an optional peer
+ * dependency) on older Node; see `sqlite-driver.ts`. The schema is the same
+ * on every driver, so a database opens unchanged with any of them. WAL
+ * journal with `synchronous = FULL`: a transaction is on disk when its
+ * Promise resolves. Each store transaction is one `BEGIN IMMEDIATE …
+ * COMMIT`, so several processes may share the file safely.
  *
- * better-sqlite3 is an optional dependency, loaded on `open()`: without it
- * `open()` rejects with a `ChannelStoreError` that says how to install it
- * (or to use `FileChannelStore`), and the rest of the package works.
+ * Where no driver loads, `open()` rejects with a `ChannelStoreError` that
+ * says what to install (or to use `FileChannelStore`), and the rest of the
+ * package works.
  *
  * @example
  * const store = await SqliteChannelStore.open('./channels.db');
@@ -104,35 +83,37 @@ export class SqliteChannelStore implements ChannelStore {
   private closed = false;
   private readonly tx: SqliteTransaction;
 
-  private constructor(private readonly db: SqliteDatabase) {
+  private constructor(private readonly db: SqliteConnection) {
     this.tx = new SqliteTransaction(db);
   }
 
-  /** Whether better-sqlite3 can be loaded here (e.g. to pick a store). */
+  /** Whether a SQLite driver works here (e.g. to pick a store). */
   static async isAvailable(): Promise<boolean> {
-    try {
-      await loadDriver();
-      return true;
-    } catch {
-      return false;
-    }
+    return (await availableSqliteBackends()).length > 0;
+  }
+
+  /** The SQLite drivers that work here, in the order `open()` prefers them. */
+  static backends(): Promise<SqliteBackend[]> {
+    return availableSqliteBackends();
+  }
+
+  /** The driver this store runs on. */
+  get backend(): SqliteBackend {
+    return this.db.backend;
   }
 
   /**
    * Opens or creates the database at `path` (`':memory:'` for a private
-   * in-memory one).
+   * in-memory one), through `options.backend` or the first driver that
+   * works here.
    */
-  static async open(path: string): Promise<SqliteChannelStore> {
-    const Database = await loadDriver();
-    let db: SqliteDatabase;
+  static async open(path: string, options: { readonly backend?: SqliteBackend } = {}): Promise<SqliteChannelStore> {
+    const db = await openSqlite(path, options.backend);
     try {
-      db = new Database(path, { timeout: 5000 });
-    } catch (error) {
-      throw new ChannelStoreError(`${path}: cannot open the SQLite database (${error instanceof Error ? error.message : String(error)})`, { cause: error });
-    }
-    try {
-      db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = FULL');
+      // busy_timeout: wait up to 5 s for another process's transaction instead of failing at once.
+      db.exec('PRAGMA busy_timeout = 5000');
+      db.exec('PRAGMA journal_mode = WAL');
+      db.exec('PRAGMA synchronous = FULL');
       db.exec(SCHEMA);
       const version = db.prepare('SELECT value FROM kprx_meta WHERE key = ?').get('schema_version') as { value: string } | undefined;
       if (version === undefined) db.prepare('INSERT INTO kprx_meta (key, value) VALUES (?, ?)').run('schema_version', SCHEMA_VERSION);
@@ -148,15 +129,13 @@ export class SqliteChannelStore implements ChannelStore {
   transaction<T>(fn: (tx: StoreTransaction) => T): Promise<T> {
     if (this.closed) return Promise.reject(new ChannelStoreError('the store is closed'));
     try {
-      const value = this.db
-        .transaction(() => {
-          const result = fn(this.tx);
-          if (result !== null && typeof result === 'object' && typeof (result as { then?: unknown }).then === 'function') {
-            throw new ChannelStoreError('a transaction body must be synchronous (it returned a Promise); do the async work before or after the transaction');
-          }
-          return result;
-        })
-        .immediate();
+      const value = this.db.immediate(() => {
+        const result = fn(this.tx);
+        if (result !== null && typeof result === 'object' && typeof (result as { then?: unknown }).then === 'function') {
+          throw new ChannelStoreError('a transaction body must be synchronous (it returned a Promise); do the async work before or after the transaction');
+        }
+        return result;
+      });
       return Promise.resolve(value);
     } catch (error) {
       return Promise.reject(error);
@@ -170,25 +149,7 @@ export class SqliteChannelStore implements ChannelStore {
   }
 }
 
-async function loadDriver(): Promise<SqliteConstructor> {
-  let mod: unknown;
-  try {
-    mod = await import(DRIVER);
-  } catch (error) {
-    throw new ChannelStoreError(
-      'SqliteChannelStore needs the optional dependency better-sqlite3, which is not installed or did not build here: ' +
-        'run `npm install better-sqlite3`, or use FileChannelStore (no native modules)',
-      { cause: error },
-    );
-  }
-  const ctor = (mod as { default?: unknown }).default ?? mod;
-  if (typeof ctor !== 'function') throw new ChannelStoreError('better-sqlite3 did not export a Database constructor');
-  return ctor as SqliteConstructor;
-}
-
-/** better-sqlite3 binds Buffers; hand it views, take copies out as plain Uint8Arrays. */
-const bind = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-const bindOrNull = (bytes: Uint8Array | null): Buffer | null => (bytes === null ? null : bind(bytes));
+/** Every driver binds Uint8Arrays as BLOBs; take copies out as plain Uint8Arrays. */
 const out = (value: unknown): Uint8Array => new Uint8Array(value as Uint8Array);
 const outOrNull = (value: unknown): Uint8Array | null => (value === null || value === undefined ? null : out(value));
 
@@ -319,7 +280,7 @@ function historySql(table: string, query: HistoryQuery, withUnread: boolean): { 
 class SqliteTransaction implements StoreTransaction {
   private readonly statements = new Map<string, SqliteStatement>();
 
-  constructor(private readonly db: SqliteDatabase) {}
+  constructor(private readonly db: SqliteConnection) {}
 
   private statement(sql: string): SqliteStatement {
     let statement = this.statements.get(sql);
@@ -347,13 +308,13 @@ class SqliteTransaction implements StoreTransaction {
     ).run(
       r.name,
       r.owned ? 1 : 0,
-      bindOrNull(r.writeCap),
-      bind(r.readCap),
-      bind(r.firstIndex),
+      r.writeCap,
+      r.readCap,
+      r.firstIndex,
       r.firstPosition,
-      bindOrNull(r.writeIndex),
+      r.writeIndex,
       r.writePosition,
-      bind(r.readIndex),
+      r.readIndex,
       r.readPosition,
       r.createdAt,
     );
@@ -364,9 +325,9 @@ class SqliteTransaction implements StoreTransaction {
     if (current === undefined) throw new ChannelNotFoundError(name);
     const next: ChannelRecord = { ...current, ...patch };
     this.statement('UPDATE channels SET write_index = ?, write_position = ?, read_index = ?, read_position = ? WHERE name = ?').run(
-      bindOrNull(next.writeIndex),
+      next.writeIndex,
       next.writePosition,
-      bind(next.readIndex),
+      next.readIndex,
       next.readPosition,
       name,
     );
@@ -406,7 +367,7 @@ class SqliteTransaction implements StoreTransaction {
   insertReceived(m: Omit<ReceivedMessage, 'id'>): ReceivedMessage {
     const result = this.statement(
       'INSERT INTO received (channel, position, box_index, plaintext, tombstone, received_at, is_read) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    ).run(m.channel, m.position, bind(m.boxIndex), bind(m.plaintext), m.tombstone ? 1 : 0, m.receivedAt, m.read ? 1 : 0);
+    ).run(m.channel, m.position, m.boxIndex, m.plaintext, m.tombstone ? 1 : 0, m.receivedAt, m.read ? 1 : 0);
     return { ...m, boxIndex: m.boxIndex.slice(), plaintext: m.plaintext.slice(), id: Number(result.lastInsertRowid) };
   }
 
@@ -426,7 +387,7 @@ class SqliteTransaction implements StoreTransaction {
     const result = this.statement(
       `INSERT INTO sent (channel, position, count, box_index, next_index, plaintext, tombstone, via, outbox_seq, sent_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(m.channel, m.position, m.count, bind(m.boxIndex), bind(m.nextIndex), bind(m.plaintext), m.tombstone ? 1 : 0, m.via, m.outboxSeq, m.sentAt);
+    ).run(m.channel, m.position, m.count, m.boxIndex, m.nextIndex, m.plaintext, m.tombstone ? 1 : 0, m.via, m.outboxSeq, m.sentAt);
     return { ...m, boxIndex: m.boxIndex.slice(), nextIndex: m.nextIndex.slice(), plaintext: m.plaintext.slice(), id: Number(result.lastInsertRowid) };
   }
 

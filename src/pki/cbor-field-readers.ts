@@ -1,4 +1,4 @@
-import { Decoder } from 'cbor-x';
+import { Decoder } from '../wire/cbor-library.js';
 
 import { ProtocolError } from '../errors/local-errors.js';
 

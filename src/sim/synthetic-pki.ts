@@ -1,5 +1,5 @@
 import { blake2b } from '@noble/hashes/blake2.js';
-import { Encoder, type Options as CborOptions } from 'cbor-x';
+import { Encoder, type Options as CborOptions } from '../wire/cbor-library.js';
 
 import { InvalidArgumentError } from '../errors/local-errors.js';
 import { blake2b256 } from '../pki/blake2b256.js';

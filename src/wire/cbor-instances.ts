@@ -1,4 +1,4 @@
-import { Decoder, Encoder } from 'cbor-x';
+import { Decoder, Encoder } from './cbor-library.js';
 
 /*
  * The one pair of cbor-x instances behind the codec (PROTOCOL.md §2).

@@ -1,4 +1,4 @@
-import { Decoder, Encoder } from 'cbor-x';
+import { Decoder, Encoder } from '../../wire/cbor-library.js';
 
 import { bytesEqual } from '../../core/hex.js';
 import { blake2b256 } from '../../pki/blake2b256.js';
