@@ -7,7 +7,9 @@ import { parseReadCapability } from '../../src/channels/read-capability.js';
 import { SqliteChannelStore } from '../../src/channels/sqlite-channel-store.js';
 import type { SimulatorHandle } from '../../src/sim/index.js';
 import { boxTexts } from '../channels/support/sim-boxes.js';
-import { sqliteSkipReason } from '../channels/support/store-factories.js';
+import type { SqliteBackend } from '../../src/channels/sqlite-driver.js';
+import { SQLITE_BACKENDS_HERE, sqliteSkipReason } from '../channels/support/store-factories.js';
+import { otherRuntimes, type OtherRuntime } from '../support/other-runtimes.js';
 import { bundleCrashChild, prng, reported, runScenario, type Kill, type RunResult } from './support/crash-harness.js';
 import type { CrashChildConfig } from './support/crash-protocol.js';
 import { startSpecSimulator } from '../support/spec-simulator.js';
@@ -21,11 +23,29 @@ import { startSpecSimulator } from '../support/spec-simulator.js';
  * KPRX_CRASH_RUNS=n adds n randomised chains per store (`npm run
  * test:crash`: 20); CRASH_DEBUG=1 prints every run's protocol lines.
  *
+ * SQLite runs on every driver that works here, and on the built-in SQLite
+ * of Node 24, Bun and Deno with the children on those runtimes; the test
+ * then checks their databases here, through this runtime's driver (a
+ * database written by one driver must open unchanged with another).
+ *
  * The memory store is not crash-tested: it is not durable by design.
  */
 
 const RANDOM_RUNS = Number(process.env['KPRX_CRASH_RUNS'] ?? '0');
-const STORES: Array<'file' | 'sqlite'> = sqliteSkipReason ? ['file'] : ['file', 'sqlite'];
+
+/** A store under test: its kind, the SQLite driver the children must use, the runtime they run on (default: this one). */
+interface CrashStore {
+  readonly label: string;
+  readonly kind: 'file' | 'sqlite';
+  readonly backend?: SqliteBackend;
+  readonly runtime?: OtherRuntime;
+}
+const STORES: readonly CrashStore[] = [
+  { label: 'file', kind: 'file' },
+  ...SQLITE_BACKENDS_HERE.map((backend): CrashStore => ({ label: `sqlite:${backend}`, kind: 'sqlite', backend })),
+  // Checked here afterwards: needs a driver in this runtime too.
+  ...(sqliteSkipReason ? [] : otherRuntimes().map((runtime): CrashStore => ({ label: `sqlite:${runtime.builtinSqlite} on ${runtime.name}`, kind: 'sqlite', runtime }))),
+];
 const step = (s: string, occurrence: number): Kill => ({ kind: 'step', step: s, occurrence });
 
 /** Every send step once, on different messages, then a kill at an arbitrary point (as soon as a SENT line shows). */
@@ -49,6 +69,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** The store at `path` opened in this process (SQLite: through this runtime's first driver, whichever wrote it). */
 async function openStore(kind: 'file' | 'sqlite', path: string): Promise<ChannelStore> {
   return kind === 'sqlite' ? SqliteChannelStore.open(path) : FileChannelStore.open(path);
 }
@@ -66,14 +87,16 @@ interface Figures {
 const duplicates = (texts: readonly string[]): number => texts.length - new Set(texts).size;
 
 /** Writer, then reader, each through its kill chain; returns the figures measured on the replicas and in the stores. */
-async function scenario(kind: 'file' | 'sqlite', label: string, writerKills: Kill[], readerKills: Kill[], fault?: 'drop-outbox'): Promise<Figures> {
+async function scenario(store: CrashStore, label: string, writerKills: Kill[], readerKills: Kill[], fault?: 'drop-outbox'): Promise<Figures> {
+  const { kind, runtime } = store;
   const messages = Array.from({ length: 8 }, (_, i) => `${label}-m${i}`);
   const ext = kind === 'sqlite' ? 'db' : 'json';
   const writerPath = join(dir, `${label}-w.${ext}`);
   const readerPath = join(dir, `${label}-r.${ext}`);
-  const base = { store: kind, thinClientConfig: sim.config, messages } as const;
+  const base = { store: kind, thinClientConfig: sim.config, messages, ...(store.backend ? { sqliteBackend: store.backend } : {}) } as const;
   const writerConfig: CrashChildConfig = { ...base, role: 'writer', storePath: writerPath, ...(fault ? { fault } : {}) };
-  const written = await runScenario(bundle, writerConfig, writerKills);
+  const written = await runScenario(bundle, writerConfig, writerKills, runtime);
+  if (kind === 'sqlite') expect(new Set(written.runs.map((r) => r.lines.find((l) => l.startsWith('STORE '))))).toEqual(new Set([`STORE ${store.backend ?? runtime?.builtinSqlite}`]));
   if (process.env['CRASH_DEBUG']) report(`writer runs: ${JSON.stringify(written.runs.map((r) => r.lines))}`);
   const share = parseReadCapability(written.share!);
 
@@ -109,7 +132,7 @@ async function scenario(kind: 'file' | 'sqlite', label: string, writerKills: Kil
   if (fault !== undefined) return { ...figures, killpoints: countKills(written.runs) };
 
   const readerConfig: CrashChildConfig = { ...base, role: 'reader', storePath: readerPath, share: written.share! };
-  const read = await runScenario(bundle, readerConfig, readerKills);
+  const read = await runScenario(bundle, readerConfig, readerKills, runtime);
   if (process.env['CRASH_DEBUG']) report(`reader runs: ${JSON.stringify(read.runs.map((r) => r.lines))}`);
   figures.runs += read.runs.length;
   const rs = await openStore(kind, readerPath);
@@ -150,17 +173,18 @@ if (sqliteSkipReason) {
   });
 }
 
-describe.each(STORES)('crash safety with the %s store', (kind) => {
+describe.each(STORES.map((store) => [store.label, store] as const))('crash safety with the %s store', (_label, store) => {
   it('loses, duplicates and overwrites nothing when killed at every step of send and receive', async () => {
     const total: Figures = { killpoints: 0, runs: 0, lost: 0, duplicated: 0, overwritten: 0, redelivered: 0, misordered: 0 };
     const add = (f: Figures): void => {
       for (const key of Object.keys(total) as Array<keyof Figures>) total[key] += f[key];
     };
-    add(await scenario(kind, `${kind}-fixed`, WRITER_KILLS, READER_KILLS));
-    const random = prng(0x5eed + kind.length);
-    for (let i = 0; i < RANDOM_RUNS; i++) add(await scenario(kind, `${kind}-random${i}`, randomChain(random, WRITER_STEPS, 'SENT'), randomChain(random, READER_STEPS, 'GOT')));
+    const name = store.label.replace(/[^a-z0-9.]+/gi, '-');
+    add(await scenario(store, `${name}-fixed`, WRITER_KILLS, READER_KILLS));
+    const random = prng(0x5eed + store.kind.length);
+    for (let i = 0; i < RANDOM_RUNS; i++) add(await scenario(store, `${name}-random${i}`, randomChain(random, WRITER_STEPS, 'SENT'), randomChain(random, READER_STEPS, 'GOT')));
     report(
-      `store=${kind} killpoints=${total.killpoints} runs=${total.runs} lost=${total.lost} duplicated=${total.duplicated} overwritten=${total.overwritten} ` +
+      `store=${store.label} killpoints=${total.killpoints} runs=${total.runs} lost=${total.lost} duplicated=${total.duplicated} overwritten=${total.overwritten} ` +
         `misordered=${total.misordered} redelivered=${total.redelivered} (redelivered: handed to the app again after a kill before markRead)`,
     );
     expect(total.killpoints).toBeGreaterThanOrEqual(WRITER_KILLS.length + READER_KILLS.length - 2);
@@ -175,7 +199,7 @@ describe.each(STORES)('crash safety with the %s store', (kind) => {
 
 describe('crash test control', () => {
   it('detects the loss when queued sends are dropped instead of recovered (upstream behaviour)', async () => {
-    const figures = await scenario('file', 'control', [step('send:acked', 1)], [], 'drop-outbox');
+    const figures = await scenario({ label: 'file', kind: 'file' }, 'control', [step('send:acked', 1)], [], 'drop-outbox');
     report(`control (outbox dropped on restart, as upstream): killpoints=${figures.killpoints} runs=${figures.runs} lost=${figures.lost} overwritten=${figures.overwritten}`);
     expect(figures.killpoints).toBe(1);
     expect(figures.lost).toBe(1);

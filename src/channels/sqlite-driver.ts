@@ -55,13 +55,14 @@ interface DriverDatabase {
   prepare(sql: string): DriverStatement;
   close(): void;
 }
-type DriverConstructor = new (path: string, options?: object) => DriverDatabase;
+type DriverConstructor = new (path: string, options: object) => DriverDatabase;
 
 /** Where each driver keeps its database class, and the options that open-or-create a file read-write. */
-const DRIVERS: Readonly<Record<SqliteBackend, { readonly exportName: string; readonly options?: object }>> = {
+const DRIVERS: Readonly<Record<SqliteBackend, { readonly exportName: string; readonly options: object }>> = {
   'bun:sqlite': { exportName: 'Database', options: { create: true, readwrite: true } },
-  'node:sqlite': { exportName: 'DatabaseSync' },
-  'better-sqlite3': { exportName: 'default' },
+  // An options argument, if given, must be an object (node:sqlite throws on undefined).
+  'node:sqlite': { exportName: 'DatabaseSync', options: {} },
+  'better-sqlite3': { exportName: 'default', options: {} },
 };
 
 const loaded = new Map<SqliteBackend, Promise<DriverConstructor | null>>();

@@ -5,19 +5,23 @@ import type { ChannelStore } from '../../../src/channels/channel-store.js';
 import { FileChannelStore } from '../../../src/channels/file-channel-store.js';
 import { MemoryChannelStore } from '../../../src/channels/memory-channel-store.js';
 import { SqliteChannelStore } from '../../../src/channels/sqlite-channel-store.js';
+import type { SqliteBackend } from '../../../src/channels/sqlite-driver.js';
 
 /** One kind of store under test: a fresh one, and (for durable kinds) a way to close and open it again. */
 export interface StoreKind {
-  readonly name: 'memory' | 'file' | 'sqlite';
+  /** `memory`, `file`, or `sqlite:<driver>`. */
+  readonly name: string;
   readonly durable: boolean;
   /** A new empty store in a fresh location; `reopen` closes it and opens the same location. */
   create(): Promise<{ store: ChannelStore; reopen: () => Promise<ChannelStore>; cleanup: () => Promise<void> }>;
 }
 
-const sqliteAvailable = await SqliteChannelStore.isAvailable();
+/** The SQLite drivers that work in this runtime: the suites run on each. */
+export const SQLITE_BACKENDS_HERE = await SqliteChannelStore.backends();
 
 /** Why the SQLite suite is skipped, or null when it runs. */
-export const sqliteSkipReason = sqliteAvailable ? null : 'better-sqlite3 is not installed (optional dependency): SQLite store tests skipped';
+export const sqliteSkipReason =
+  SQLITE_BACKENDS_HERE.length > 0 ? null : 'no SQLite driver in this runtime (better-sqlite3 is not installed and there is no built-in one): SQLite store tests skipped';
 
 function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'kprx-store-'));
@@ -54,18 +58,18 @@ const file: StoreKind = {
   },
 };
 
-const sqlite: StoreKind = {
-  name: 'sqlite',
+const sqlite = (backend: SqliteBackend): StoreKind => ({
+  name: `sqlite:${backend}`,
   durable: true,
   async create() {
     const dir = tempDir();
     const path = join(dir, 'channels.db');
-    let store: ChannelStore = await SqliteChannelStore.open(path);
+    let store: ChannelStore = await SqliteChannelStore.open(path, { backend });
     return {
       store,
       reopen: async () => {
         await store.close();
-        store = await SqliteChannelStore.open(path);
+        store = await SqliteChannelStore.open(path, { backend });
         return store;
       },
       cleanup: async () => {
@@ -74,7 +78,7 @@ const sqlite: StoreKind = {
       },
     };
   },
-};
+});
 
-/** The kinds to run: SQLite only where its driver loads. */
-export const STORE_KINDS: readonly StoreKind[] = sqliteAvailable ? [memory, file, sqlite] : [memory, file];
+/** The kinds to run: SQLite on every driver that works here. */
+export const STORE_KINDS: readonly StoreKind[] = [memory, file, ...SQLITE_BACKENDS_HERE.map(sqlite)];

@@ -3,7 +3,8 @@
  * ChannelManager with a durable store against the test's simulator. It is
  * bundled and run as a separate Node process (see crash-harness.ts).
  *
- * Protocol (stdout, one line each): `READY <share>`, `SENT <position>
+ * Protocol (stdout, one line each): `STORE <kind>` (the SQLite driver, or
+ * `file`), `READY <share>`, `SENT <position>
  * <text>`, `GOT <position> <text>`, `KILLPOINT <step> <position>` (then it
  * blocks forever, waiting for SIGKILL), `DONE`, `ERROR <message>`.
  * Configuration: the JSON in the environment variable CRASH_CHILD.
@@ -33,7 +34,10 @@ async function maybeKill(step: string, position: number): Promise<void> {
 }
 
 async function openStore(): Promise<ChannelStore> {
-  return config.store === 'sqlite' ? SqliteChannelStore.open(config.storePath) : FileChannelStore.open(config.storePath);
+  if (config.store === 'file') return FileChannelStore.open(config.storePath);
+  const store = await SqliteChannelStore.open(config.storePath, config.sqliteBackend === undefined ? {} : { backend: config.sqliteBackend });
+  say(`STORE ${store.backend}`);
+  return store;
 }
 
 async function writer(manager: ChannelManager, store: ChannelStore): Promise<void> {

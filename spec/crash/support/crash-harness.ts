@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import type { OtherRuntime } from '../../support/other-runtimes.js';
 import type { CrashChildConfig, KillPoint } from './crash-protocol.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -41,10 +42,11 @@ export interface RunResult {
  * and kills it with SIGKILL, or for it to finish by itself. Synchronised
  * on the child's stdout lines only — no timers.
  */
-export async function runChild(bundle: string, config: CrashChildConfig, kill: Kill | undefined): Promise<RunResult> {
+export async function runChild(bundle: string, config: CrashChildConfig, kill: Kill | undefined, runtime?: OtherRuntime): Promise<RunResult> {
   const env: NodeJS.ProcessEnv = { ...process.env, CRASH_CHILD: JSON.stringify({ ...config, ...(kill?.kind === 'step' ? { kill: { step: kill.step, occurrence: kill.occurrence } } : {}) }) };
   delete env['NODE_OPTIONS']; // jest's --experimental-vm-modules is not for the child
-  const child: ChildProcess = spawn(process.execPath, [bundle], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const [command, args] = runtime === undefined ? [process.execPath, []] : [runtime.command, runtime.args];
+  const child: ChildProcess = spawn(command, [...args, bundle], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -71,10 +73,10 @@ export async function runChild(bundle: string, config: CrashChildConfig, kill: K
   return { lines, killed, exitCode };
 }
 
-/** A scenario: one child after another with these kills (one each), then one without, to completion. */
-export async function runScenario(bundle: string, config: CrashChildConfig, kills: readonly Kill[]): Promise<{ runs: RunResult[]; share: string | null }> {
+/** A scenario: one child after another with these kills (one each), then one without, to completion; on `runtime`, or this process's Node. */
+export async function runScenario(bundle: string, config: CrashChildConfig, kills: readonly Kill[], runtime?: OtherRuntime): Promise<{ runs: RunResult[]; share: string | null }> {
   const runs: RunResult[] = [];
-  for (const kill of [...kills, undefined]) runs.push(await runChild(bundle, config, kill));
+  for (const kill of [...kills, undefined]) runs.push(await runChild(bundle, config, kill, runtime));
   const last = runs[runs.length - 1]!;
   if (!last.lines.includes('DONE')) throw new Error(`the final run did not finish: ${last.lines.join(' | ')}`);
   const ready = runs[0]!.lines.find((l) => l.startsWith('READY '));

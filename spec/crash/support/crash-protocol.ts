@@ -1,3 +1,4 @@
+import type { SqliteBackend } from '../../../src/channels/sqlite-driver.js';
 import type { ThinClientConfig } from '../../../src/config/dial-config.js';
 
 /** Where a crash-test child stops to be killed: a durability step (or the reader's `app:handled`) and which occurrence of it in that process. */
@@ -10,6 +11,8 @@ export interface KillPoint {
 export interface CrashChildConfig {
   readonly role: 'writer' | 'reader';
   readonly store: 'file' | 'sqlite';
+  /** The SQLite driver to use; by default the first that works in the child's runtime. */
+  readonly sqliteBackend?: SqliteBackend;
   readonly storePath: string;
   readonly thinClientConfig: ThinClientConfig;
   /** The messages the writer sends, or the reader expects. */
