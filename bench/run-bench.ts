@@ -14,7 +14,7 @@
  * Sections: P1 + Peers (pipelined local requests; on the simulator always,
  * on the real kpclientd when installed), P2 (10 MiB frames), P3
  * (readStream$ window), P4 (1,000,000 requests: heap, pending map), P5
- * (events$ fan-out). Each section except P1-on-kpclientd runs in a fresh
+ * (events$ fan-out), CBOR (what cbor-x's native addon would be worth). Each section except P1-on-kpclientd runs in a fresh
  * child process (`--section`), so that one section's heap, JIT state and
  * buffers do not colour the next; the real daemon's clients stay in this
  * process, because each of their connections costs the daemon 30 s.
@@ -30,6 +30,7 @@ import { runP2 } from './p2-large-frames.js';
 import { runP3 } from './p3-read-stream-window.js';
 import { runP4 } from './p4-million-requests.js';
 import { runP5 } from './p5-events-fan-out.js';
+import { runCbor } from './cbor-native.js';
 import { formatLine, markdownTable, type Figure } from './support/figure.js';
 import { cacheDir, repoRoot } from './support/paths.js';
 import { startRealDaemon } from './support/real-daemon.js';
@@ -50,7 +51,7 @@ interface Peers {
   readonly go: PeerInstall;
 }
 
-const SECTIONS = ['P1', 'P2', 'P3', 'P4', 'P5'] as const;
+const SECTIONS = ['P1', 'P2', 'P3', 'P4', 'P5', 'CBOR'] as const;
 const IN_FLIGHT = [1, 64] as const;
 
 function parseArgs(argv: readonly string[]): Args {
@@ -147,6 +148,8 @@ async function runSection(section: string, args: Args, peers: Peers | null): Pro
       return runP4({ requests: 1_000_000, log });
     case 'P5':
       return runP5({ events: 200_000, runs: args.quick ? 3 : 7, log });
+    case 'CBOR':
+      return runCbor({ runs: args.quick ? 5 : 15, log });
     default:
       throw new Error(`unknown section ${section}`);
   }
@@ -231,7 +234,7 @@ async function orchestrate(args: Args): Promise<void> {
 }
 
 async function writeResults(args: Args, figures: readonly Figure[], elapsedMs: number): Promise<void> {
-  const order = (f: Figure) => ['P1', 'Peers', 'P2', 'P3', 'P4', 'P5'].indexOf(f.id);
+  const order = (f: Figure) => ['P1', 'Peers', 'P2', 'P3', 'P4', 'P5', 'CBOR'].indexOf(f.id);
   const sorted = [...figures].sort((a, b) => order(a) - order(b));
   const cpu = os.cpus()[0]?.model.trim() ?? 'unknown CPU';
   const flags = [args.only ? `--only ${[...args.only].join(',')}` : '', args.quick ? '--quick' : '', args.real ? '' : '--no-real', args.sim ? '' : '--no-sim', args.peers ? '' : '--no-peers'].filter(Boolean);
