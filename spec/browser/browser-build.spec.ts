@@ -17,7 +17,7 @@ import { assertNoNodeBuiltins, buildBrowserEntry, buildExamplePage, noNodeBuilti
 import { startSpecSimulator } from '../support/spec-simulator.js';
 
 /** The Node entry's exports that the browser entry must not have. */
-const NODE_ONLY = ['FileChannelStore', 'SqliteChannelStore', 'connectTcp', 'connectUnix', 'loadConfig', 'writeFileAtomic'];
+const NODE_ONLY = ['FileChannelStore', 'SqliteChannelStore', 'SqliteBackend', 'connectTcp', 'connectUnix', 'loadConfig', 'writeFileAtomic'];
 
 /** Every export name (values and types) of a module, via the TypeScript checker. */
 function exportNames(program: ts.Program, file: string): string[] {

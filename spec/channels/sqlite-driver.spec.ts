@@ -74,6 +74,11 @@ describe('choosing a driver', () => {
     expect((failure as Error).message).toContain(missing);
     if (SQLITE_BACKENDS_HERE.length > 0) expect((await openSqlite(':memory:')).backend).toBe(SQLITE_BACKENDS_HERE[0]);
   });
+
+  it('refuses a driver or path that is not one, before loading anything', async () => {
+    await expect(openSqlite(':memory:', 'sqlite3' as SqliteBackend)).rejects.toMatchObject({ name: 'InvalidArgumentError', argument: 'backend' });
+    await expect(openSqlite('')).rejects.toMatchObject({ name: 'InvalidArgumentError', argument: 'path' });
+  });
 });
 
 /** Bundles sqlite-peer.ts once (its imports are the SDK's sources only, nothing external). */

@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '../errors/local-errors.js';
 import { ChannelStoreError } from './channel-errors.js';
 
 /*
@@ -115,6 +116,8 @@ export async function availableSqliteBackends(): Promise<SqliteBackend[]> {
  * db.backend; // 'node:sqlite' on Node 24
  */
 export async function openSqlite(path: string, backend?: SqliteBackend): Promise<SqliteConnection> {
+  if (typeof path !== 'string' || path.length === 0) throw new InvalidArgumentError('path', 'expected a file path or ":memory:"');
+  if (backend !== undefined && !SQLITE_BACKENDS.includes(backend)) throw new InvalidArgumentError('backend', `expected one of ${SQLITE_BACKENDS.join(', ')}`);
   const candidates = backend === undefined ? SQLITE_BACKENDS : [backend];
   for (const candidate of candidates) {
     const Database = await loadDriver(candidate);
