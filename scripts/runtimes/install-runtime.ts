@@ -80,6 +80,11 @@ export const RUNTIMES: readonly RuntimeSpec[] = [
   { id: 'deno', name: 'Deno', packageName: 'deno', version: '2.9.6', executables: (nm) => inScope(nm, '@deno', ['deno']), runArgs: ['run', '-A'] },
 ];
 
+/** `Node 24.21.0`, `Bun 1.4.5`, `Deno 2.9.6`. */
+export function runtimeLabel(spec: RuntimeSpec): string {
+  return `${spec.name.split(' ')[0]!} ${spec.version}`;
+}
+
 export function runtimeById(id: RuntimeId): RuntimeSpec {
   const spec = RUNTIMES.find((r) => r.id === id);
   if (spec === undefined) throw new Error(`unknown runtime ${id}`);

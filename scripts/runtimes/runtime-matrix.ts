@@ -25,7 +25,7 @@ import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { installIntoBlankProject, packPackage, repoRoot, run } from '../pack-package.js';
-import { installRuntime, RUNTIMES, runtimeCacheDir, type InstalledRuntime, type RuntimeId } from './install-runtime.js';
+import { installRuntime, RUNTIMES, runtimeCacheDir, runtimeLabel, type InstalledRuntime, type RuntimeId } from './install-runtime.js';
 
 /** How long one runtime's smoke suite or store suite may take before it counts as hung. */
 const STAGE_TIMEOUT_MS = 10 * 60_000;
@@ -95,11 +95,11 @@ function main(): void {
   const onlyAt = process.argv.indexOf('--only');
   const only = onlyAt >= 0 ? new Set((process.argv[onlyAt + 1] ?? '').split(',')) : null;
   const specs = RUNTIMES.filter((spec) => only === null || only.has(spec.id));
-  console.log(`runtime matrix: ${specs.map((s) => `${s.name.split(' ')[0]!} ${s.version}`).join(', ')} (runtime cache: ${runtimeCacheDir()})`);
+  console.log(`runtime matrix: ${specs.map(runtimeLabel).join(', ')} (runtime cache: ${runtimeCacheDir()})`);
 
   const installed = new Map<RuntimeId, InstalledRuntime>();
   for (const spec of specs) {
-    const name = `${spec.name.split(' ')[0]!} ${spec.version}`;
+    const name = runtimeLabel(spec);
     const t = Date.now();
     try {
       const runtime = installRuntime(spec);
@@ -127,7 +127,7 @@ function main(): void {
     for (const spec of specs) {
       const runtime = installed.get(spec.id);
       if (runtime === undefined) continue;
-      const name = `${spec.name.split(' ')[0]!} ${spec.version}`;
+      const name = runtimeLabel(spec);
       smoke(runtime, app, name);
       storeSuite(runtime, name);
     }

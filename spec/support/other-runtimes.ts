@@ -9,7 +9,7 @@
  * for (const rt of otherRuntimes()) spawnSync(rt.command, [...rt.args, 'child.mjs']);
  */
 import type { SqliteBackend } from '../../src/channels/sqlite-driver.js';
-import { installRuntime, runtimeById, type RuntimeId } from '../../scripts/runtimes/install-runtime.js';
+import { installRuntime, runtimeById, runtimeLabel, type RuntimeId } from '../../scripts/runtimes/install-runtime.js';
 
 /** A runtime to run a bundled child script on. */
 export interface OtherRuntime {
@@ -32,6 +32,6 @@ const BUILTIN: ReadonlyArray<readonly [RuntimeId, SqliteBackend]> = [
 export function otherRuntimes(): OtherRuntime[] {
   return BUILTIN.map(([id, builtinSqlite]) => {
     const installed = installRuntime(runtimeById(id));
-    return { name: `${installed.spec.name.split(' ')[0]!} ${installed.spec.version}`, command: installed.executable, args: installed.spec.runArgs, builtinSqlite };
+    return { name: runtimeLabel(installed.spec), command: installed.executable, args: installed.spec.runArgs, builtinSqlite };
   });
 }
