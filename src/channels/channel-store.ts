@@ -60,7 +60,7 @@ export interface StoreTransaction {
  * The interface is **asynchronous** at its edge (`transaction` returns a
  * Promise) so that stores backed by asynchronous I/O — a file written with
  * fsync, IndexedDB in a browser, a remote database — fit it; a synchronous
- * store (SQLite through better-sqlite3, memory) simply resolves at once.
+ * store (SQLite, on any of its drivers; memory) simply resolves at once.
  * Inside, the transaction body is synchronous (see {@link StoreTransaction}).
  *
  * Transactions are explicit: everything `fn` does commits together when it
