@@ -60,6 +60,7 @@ import { write, type WriteOptions } from './streams/write.js';
 import { writeStream, type WriteStreamOptions, type WriteStreamProgress } from './streams/write-stream.js';
 import type { ThinClientOptions } from './thin-client-options.js';
 import { checkBytes } from './validate.js';
+import { checkClientOptions } from './validate-options.js';
 
 /**
  * A thin client of the Katzenpost client daemon (`kpclientd`), the RxJS
@@ -117,6 +118,7 @@ export class ThinClient {
    */
   constructor(config: ThinClientConfig | Readonly<Record<string, unknown>>, options: ThinClientOptions = {}) {
     this.config = validateConfig(config);
+    checkClientOptions(options);
     this.options = options;
     const random: RandomSource = options.random ?? cryptoRandom;
     // Ids are drawn on every request: from a pool (randomBytes, for seeds, is not).

@@ -1,10 +1,11 @@
 import { concat, concatMap, defer, map, of, type Observable } from 'rxjs';
 import { ProtocolError } from '../../errors/local-errors.js';
 import type { ClientContext } from '../client-context.js';
-import { checkCount } from '../validate.js';
+import { withValidArguments } from '../validate-arguments.js';
+import { checkWindow } from '../validate-options.js';
 import { indexChain } from './index-chain.js';
 import { orderedWindow } from './ordered-window.js';
-import { readBox, type ReadOptions } from './read.js';
+import { checkReadArguments, readBox, type ReadOptions } from './read.js';
 import { parseStreamHeader } from './stream-framing.js';
 
 /** Options of {@link ThinClient.readStream$}. */
@@ -29,7 +30,13 @@ export interface ReadStreamOptions extends ReadOptions {
  * client.readStream$(readCap, index).pipe(scan((bytes, chunk) => bytes + chunk.length, 0)).subscribe(setProgress);
  */
 export function readStream$(ctx: ClientContext, readCap: Uint8Array, index: Uint8Array, options: ReadStreamOptions = {}): Observable<Uint8Array> {
-  const window = checkCount('window', options.window ?? 8, 1024);
+  return withValidArguments(
+    () => checkWindow(checkReadArguments(readCap, index, options).window),
+    (window) => readFramed(ctx, readCap, index, window, options),
+  );
+}
+
+function readFramed(ctx: ClientContext, readCap: Uint8Array, index: Uint8Array, window: number, options: ReadOptions): Observable<Uint8Array> {
   return defer(() =>
     readBox(ctx, readCap, index, options).pipe(
       concatMap((first) => {

@@ -2,7 +2,9 @@ import { concatMap, defer, map, mergeMap, range, scan, type Observable } from 'r
 import { InvalidArgumentError } from '../../errors/local-errors.js';
 import type { ClientContext } from '../client-context.js';
 import type { RequestOptions } from '../request-engine.js';
-import { checkBytes, checkCount } from '../validate.js';
+import { checkBytes, checkIndex, checkWriteCap } from '../validate.js';
+import { withValidArguments } from '../validate-arguments.js';
+import { checkRequestOptions, checkWindow } from '../validate-options.js';
 import { indexChain } from './index-chain.js';
 import { pigeonholeGeometry$ } from './pigeonhole-geometry.js';
 import { MAX_STREAM_PAYLOAD, STREAM_HEADER_LENGTH, streamBox, streamBoxCount } from './stream-framing.js';
@@ -44,8 +46,18 @@ export function writeStream(
   payload: Uint8Array,
   options: WriteStreamOptions = {},
 ): Observable<WriteStreamProgress> {
-  checkBytes('payload', payload, { max: MAX_STREAM_PAYLOAD });
-  const window = checkCount('window', options.window ?? 8, 1024);
+  return withValidArguments(
+    () => {
+      checkWriteCap('writeCap', writeCap);
+      checkIndex('index', index);
+      checkBytes('payload', payload, { max: MAX_STREAM_PAYLOAD });
+      return checkWindow(checkRequestOptions(options).window);
+    },
+    (window) => writeFramed(ctx, writeCap, index, payload, window, options),
+  );
+}
+
+function writeFramed(ctx: ClientContext, writeCap: Uint8Array, index: Uint8Array, payload: Uint8Array, window: number, options: WriteStreamOptions): Observable<WriteStreamProgress> {
   return pigeonholeGeometry$(ctx).pipe(
     concatMap((geometry) =>
       defer(() => {
