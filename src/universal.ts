@@ -19,6 +19,8 @@ export { silentLogger } from './core/logger.js';
 export type { Logger } from './core/logger.js';
 export type { RandomSource } from './core/random-source.js';
 export { toHex, fromHex, bytesEqual } from './core/hex.js';
+export { SecretBytes } from './wire/secret-bytes.js';
+export type { SecretInput } from './wire/secret-bytes.js';
 
 // Configuration
 export { parseConfig, validateConfig } from './config/parse-config.js';

@@ -154,7 +154,8 @@ export class ChannelEngine {
       const record: ChannelRecord = {
         name,
         owned: true,
-        writeCap: keys.writeCap,
+        // The store persists the bytes themselves (it is created 0600).
+        writeCap: keys.writeCap.exposeBytes(),
         readCap: keys.readCap,
         firstIndex: keys.firstMessageIndex,
         firstPosition: 0,
@@ -241,7 +242,7 @@ export class ChannelEngine {
             kind: 'box',
             tombstone: false,
             messageCiphertext: envelope.messageCiphertext,
-            envelopeDescriptor: envelope.envelopeDescriptor,
+            envelopeDescriptor: envelope.envelopeDescriptor.exposeBytes(),
             envelopeHash: envelope.envelopeHash,
           },
           createdAt: this.now(),
@@ -283,7 +284,7 @@ export class ChannelEngine {
               kind: 'box',
               tombstone: true,
               messageCiphertext: envelope.messageCiphertext,
-              envelopeDescriptor: envelope.envelopeDescriptor,
+              envelopeDescriptor: envelope.envelopeDescriptor.exposeBytes(),
               envelopeHash: envelope.envelopeHash,
             },
             createdAt: this.now(),

@@ -61,6 +61,7 @@ import { writeStream, type WriteStreamOptions, type WriteStreamProgress } from '
 import type { ThinClientOptions } from './thin-client-options.js';
 import { checkBytes } from './validate.js';
 import { checkClientOptions } from './validate-options.js';
+import type { SecretInput } from '../wire/secret-bytes.js';
 
 /**
  * A thin client of the Katzenpost client daemon (`kpclientd`), the RxJS
@@ -387,7 +388,7 @@ export class ThinClient {
    * const seed = crypto.getRandomValues(new Uint8Array(32));
    * const { writeCap, readCap, firstMessageIndex } = await firstValueFrom(client.newKeypair(seed));
    */
-  newKeypair(seed: Uint8Array, options?: RequestOptions): Observable<KeypairResult> {
+  newKeypair(seed: SecretInput, options?: RequestOptions): Observable<KeypairResult> {
     return newKeypair(this.context, seed, options);
   }
 
@@ -434,7 +435,7 @@ export class ThinClient {
    * const envelope = await firstValueFrom(client.encryptWrite(text, writeCap, index));
    * await firstValueFrom(client.startResendingEncryptedMessage({ writeCap, ...envelope }));
    */
-  encryptWrite(plaintext: Uint8Array, writeCap: Uint8Array, messageBoxIndex: Uint8Array, options?: RequestOptions): Observable<EncryptResult> {
+  encryptWrite(plaintext: Uint8Array, writeCap: SecretInput, messageBoxIndex: Uint8Array, options?: RequestOptions): Observable<EncryptResult> {
     return encryptWrite(this.context, plaintext, writeCap, messageBoxIndex, options);
   }
 
@@ -511,7 +512,7 @@ export class ThinClient {
    * @example
    * const { envelopes, next } = await firstValueFrom(client.tombstoneRange(writeCap, index, 3));
    */
-  tombstoneRange(writeCap: Uint8Array, start: Uint8Array, maxCount: number, options?: RequestOptions): Observable<TombstoneRangeResult> {
+  tombstoneRange(writeCap: SecretInput, start: Uint8Array, maxCount: number, options?: RequestOptions): Observable<TombstoneRangeResult> {
     return tombstoneRange(this.context, writeCap, start, maxCount, options);
   }
 
@@ -525,7 +526,7 @@ export class ThinClient {
    */
   createCourierEnvelopesFromPayload(
     payload: Uint8Array,
-    destWriteCap: Uint8Array,
+    destWriteCap: SecretInput,
     destStartIndex: Uint8Array,
     isStart: boolean,
     isLast: boolean,
@@ -561,7 +562,7 @@ export class ThinClient {
    * const { envelopes } = await firstValueFrom(client.createCourierEnvelopesFromTombstoneRange(writeCap, start, 10, true, true));
    */
   createCourierEnvelopesFromTombstoneRange(
-    destWriteCap: Uint8Array,
+    destWriteCap: SecretInput,
     destStartIndex: Uint8Array,
     maxCount: number,
     isStart: boolean,
@@ -589,7 +590,7 @@ export class ThinClient {
    * @example
    * await firstValueFrom(client.startResendingCopyCommand(temp.writeCap));
    */
-  startResendingCopyCommand(writeCap: Uint8Array, courier?: CourierDestination, options?: RequestOptions): Observable<void> {
+  startResendingCopyCommand(writeCap: SecretInput, courier?: CourierDestination, options?: RequestOptions): Observable<void> {
     return startResendingCopyCommand(this.context, writeCap, courier, options);
   }
 
@@ -611,7 +612,7 @@ export class ThinClient {
    * @example
    * index = await firstValueFrom(client.write(writeCap, index, new TextEncoder().encode('hello')));
    */
-  write(writeCap: Uint8Array, index: Uint8Array, plaintext: Uint8Array, options?: WriteOptions): Observable<Uint8Array> {
+  write(writeCap: SecretInput, index: Uint8Array, plaintext: Uint8Array, options?: WriteOptions): Observable<Uint8Array> {
     return write(this.context, writeCap, index, plaintext, options);
   }
 
@@ -638,7 +639,7 @@ export class ThinClient {
    * @example
    * client.writeStream(writeCap, index, fileBytes).subscribe((p) => bar.update(p.boxesDone / p.totalBoxes));
    */
-  writeStream(writeCap: Uint8Array, index: Uint8Array, payload: Uint8Array, options?: WriteStreamOptions): Observable<WriteStreamProgress> {
+  writeStream(writeCap: SecretInput, index: Uint8Array, payload: Uint8Array, options?: WriteStreamOptions): Observable<WriteStreamProgress> {
     return writeStream(this.context, writeCap, index, payload, options);
   }
 
@@ -707,7 +708,7 @@ export class ThinClient {
    * @example
    * await firstValueFrom(client.copyTombstones(writeCap, start, 10));
    */
-  copyTombstones(writeCap: Uint8Array, start: Uint8Array, count: number, options?: CopySendOptions): Observable<Uint8Array> {
+  copyTombstones(writeCap: SecretInput, start: Uint8Array, count: number, options?: CopySendOptions): Observable<Uint8Array> {
     return copyTombstones(this.context, writeCap, start, count, options);
   }
 
@@ -725,7 +726,7 @@ export class ThinClient {
    * save(prepared); // your storage
    * index = prepared.nextMessageBoxIndex;
    */
-  prepareWrite(writeCap: Uint8Array, index: Uint8Array, plaintext: Uint8Array, options?: RequestOptions): Observable<PreparedWrite> {
+  prepareWrite(writeCap: SecretInput, index: Uint8Array, plaintext: Uint8Array, options?: RequestOptions): Observable<PreparedWrite> {
     return prepareWrite(this.context, writeCap, index, plaintext, options);
   }
 

@@ -12,7 +12,7 @@ import type { Observable } from 'rxjs';
  * `return defer(() => run(check()));`.
  *
  * @example
- * return withValidArguments(() => checkBytes('seed', seed, { length: 32 }), (seed) => ctx.requests.query({ … }));
+ * return withValidArguments(() => checkSecret('seed', seed, { length: 32 }), (seed) => ctx.requests.query({ … }));
  */
 export function withValidArguments<A, T>(check: () => A, run: (args: A) => Observable<T>): Observable<T> {
   return run(check());

@@ -1,5 +1,8 @@
 import { InvalidArgumentError } from '../errors/local-errors.js';
 import { WireSizes } from '../wire/constants.js';
+import { SecretBytes, type SecretInput } from '../wire/secret-bytes.js';
+
+type Bounds = { readonly length?: number; readonly min?: number; readonly max?: number };
 
 /**
  * Input checks run before anything reaches the wire. Messages name the
@@ -8,16 +11,26 @@ import { WireSizes } from '../wire/constants.js';
 export function checkBytes(
   name: string,
   value: unknown,
-  bounds: { readonly length?: number; readonly min?: number; readonly max?: number } = {},
+  bounds: Bounds = {},
 ): Uint8Array {
   if (!(value instanceof Uint8Array)) throw new InvalidArgumentError(name, `expected a Uint8Array, got ${describeValue(value)}`);
-  if (bounds.length !== undefined && value.length !== bounds.length)
-    throw new InvalidArgumentError(name, `expected exactly ${bounds.length} bytes, got ${value.length}`);
-  if (bounds.min !== undefined && value.length < bounds.min)
-    throw new InvalidArgumentError(name, `expected at least ${bounds.min} bytes, got ${value.length}`);
-  if (bounds.max !== undefined && value.length > bounds.max)
-    throw new InvalidArgumentError(name, `expected at most ${bounds.max} bytes, got ${value.length}`);
+  checkLength(name, value.length, bounds);
   return value;
+}
+
+/** A secret: a `SecretBytes` or plain bytes, of the given size. */
+export function checkSecret(name: string, value: unknown, bounds: Bounds = {}): SecretInput {
+  if (!(value instanceof Uint8Array) && !(value instanceof SecretBytes)) {
+    throw new InvalidArgumentError(name, `expected a SecretBytes or a Uint8Array, got ${describeValue(value)}`);
+  }
+  checkLength(name, value.length, bounds);
+  return value;
+}
+
+function checkLength(name: string, length: number, bounds: Bounds): void {
+  if (bounds.length !== undefined && length !== bounds.length) throw new InvalidArgumentError(name, `expected exactly ${bounds.length} bytes, got ${length}`);
+  if (bounds.min !== undefined && length < bounds.min) throw new InvalidArgumentError(name, `expected at least ${bounds.min} bytes, got ${length}`);
+  if (bounds.max !== undefined && length > bounds.max) throw new InvalidArgumentError(name, `expected at most ${bounds.max} bytes, got ${length}`);
 }
 
 /** A non-negative safe integer (or bigint within uint64). */
@@ -47,14 +60,14 @@ export function checkString(name: string, value: unknown): string {
 export function describeValue(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return `an array of ${value.length}`;
-  if (value instanceof Uint8Array) return `${value.length} bytes`;
+  if (value instanceof Uint8Array || value instanceof SecretBytes) return `${value.length} bytes`;
   if (typeof value === 'number' || typeof value === 'bigint') return `the number ${value}`;
   return typeof value === 'object' ? (value.constructor?.name ?? 'an object') : typeof value;
 }
 
-/** A 168-byte write capability. */
-export function checkWriteCap(name: string, value: unknown): Uint8Array {
-  return checkBytes(name, value, { length: WireSizes.writeCap });
+/** A 168-byte write capability (a `SecretBytes`, or plain bytes). */
+export function checkWriteCap(name: string, value: unknown): SecretInput {
+  return checkSecret(name, value, { length: WireSizes.writeCap });
 }
 
 /** A 136-byte read capability. */

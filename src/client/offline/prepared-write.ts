@@ -6,11 +6,12 @@ import { encryptWrite } from '../pigeonhole/encrypt.js';
 import type { EncryptResult } from '../pigeonhole/pigeonhole-types.js';
 import { startResendingEncryptedMessage } from '../pigeonhole/start-resending.js';
 import type { RequestOptions } from '../request-engine.js';
-import { checkBytes, checkIndex, checkPlaintext, checkWriteCap, describeValue } from '../validate.js';
+import { checkBytes, checkIndex, checkPlaintext, checkSecret, checkWriteCap, describeValue } from '../validate.js';
 import { withValidArguments } from '../validate-arguments.js';
 import { withTimeout } from '../with-timeout.js';
 import { checkRequestOptions } from '../validate-options.js';
 import { InvalidArgumentError } from '../../errors/local-errors.js';
+import { SecretBytes, type SecretInput } from '../../wire/secret-bytes.js';
 
 /**
  * A write encrypted ahead of time: everything needed to transmit it later,
@@ -18,7 +19,7 @@ import { InvalidArgumentError } from '../../errors/local-errors.js';
  * descriptor); it prints redacted, but persist it as carefully as the cap.
  */
 export interface PreparedWrite extends EncryptResult {
-  readonly writeCap: Uint8Array;
+  readonly writeCap: SecretBytes;
   /** The box it writes. */
   readonly index: Uint8Array;
 }
@@ -35,7 +36,7 @@ export interface PreparedWrite extends EncryptResult {
  * save(prepared); // your storage
  * index = prepared.nextMessageBoxIndex;
  */
-export function prepareWrite(ctx: ClientContext, writeCap: Uint8Array, index: Uint8Array, plaintext: Uint8Array, options?: RequestOptions): Observable<PreparedWrite> {
+export function prepareWrite(ctx: ClientContext, writeCap: SecretInput, index: Uint8Array, plaintext: Uint8Array, options?: RequestOptions): Observable<PreparedWrite> {
   return withValidArguments(
     () => {
       checkWriteCap('writeCap', writeCap);
@@ -43,7 +44,7 @@ export function prepareWrite(ctx: ClientContext, writeCap: Uint8Array, index: Ui
       checkPlaintext(ctx, 'plaintext', plaintext);
       checkRequestOptions(options);
     },
-    () => encryptWrite(ctx, plaintext, writeCap, index, options).pipe(map((envelope) => redacted({ ...envelope, writeCap, index }))),
+    () => encryptWrite(ctx, plaintext, writeCap, index, options).pipe(map((envelope) => redacted({ ...envelope, writeCap: SecretBytes.from(writeCap), index }))),
   );
 }
 
@@ -72,7 +73,7 @@ export function checkPreparedWrite(prepared: unknown): void {
   const { writeCap, messageCiphertext, envelopeDescriptor, envelopeHash, nextMessageBoxIndex } = prepared as Partial<PreparedWrite>;
   checkWriteCap('prepared.writeCap', writeCap);
   checkBytes('prepared.messageCiphertext', messageCiphertext, { min: 1 });
-  checkBytes('prepared.envelopeDescriptor', envelopeDescriptor, { min: 1 });
+  checkSecret('prepared.envelopeDescriptor', envelopeDescriptor, { min: 1 });
   checkBytes('prepared.envelopeHash', envelopeHash, { length: WireSizes.hash });
   checkIndex('prepared.nextMessageBoxIndex', nextMessageBoxIndex);
 }

@@ -5,7 +5,8 @@ import { blake2b256 } from '../../pki/blake2b256.js';
 import { WireSizes } from '../../wire/constants.js';
 import type { ClientContext } from '../client-context.js';
 import type { RequestOptions } from '../request-engine.js';
-import { checkBytes, describeValue } from '../validate.js';
+import { checkBytes, checkWriteCap, describeValue } from '../validate.js';
+import { revealSecret, type SecretInput } from '../../wire/secret-bytes.js';
 import { withValidArguments } from '../validate-arguments.js';
 import { checkRequestOptions } from '../validate-options.js';
 import type { CourierDestination } from './pigeonhole-types.js';
@@ -15,8 +16,8 @@ import { checkErrorCode } from './reply-checks.js';
  * BLAKE2b-256 of a 168-byte write capability: the handle of a copy command
  * (`cancel_resending_copy_command.write_cap_hash`).
  */
-export function writeCapHash(writeCap: Uint8Array): Uint8Array {
-  return blake2b256(checkBytes('writeCap', writeCap, { length: WireSizes.writeCap }));
+export function writeCapHash(writeCap: SecretInput): Uint8Array {
+  return blake2b256(revealSecret(checkWriteCap('writeCap', writeCap)));
 }
 
 /**
@@ -38,7 +39,7 @@ export function writeCapHash(writeCap: Uint8Array): Uint8Array {
  */
 export function startResendingCopyCommand(
   ctx: ClientContext,
-  writeCap: Uint8Array,
+  writeCap: SecretInput,
   courier?: CourierDestination,
   options?: RequestOptions,
 ): Observable<void> {

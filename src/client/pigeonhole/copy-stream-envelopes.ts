@@ -3,11 +3,12 @@ import { InvalidArgumentError } from '../../errors/local-errors.js';
 import { WireSizes } from '../../wire/constants.js';
 import type { ClientContext } from '../client-context.js';
 import type { RequestOptions } from '../request-engine.js';
-import { checkBoolean, checkBytes } from '../validate.js';
+import { checkBoolean, checkBytes, checkIndex, checkWriteCap } from '../validate.js';
 import { withValidArguments } from '../validate-arguments.js';
 import { checkEnvelopeCount, checkRequestOptions } from '../validate-options.js';
 import type { CreateEnvelopesResult, DestinationPayload } from './pigeonhole-types.js';
 import { checkErrorCode } from './reply-checks.js';
+import type { SecretInput } from '../../wire/secret-bytes.js';
 
 /*
  * Copy streams (DAEMON.md §5): the daemon packs destination writes into
@@ -19,8 +20,8 @@ import { checkErrorCode } from './reply-checks.js';
 
 function checkDestination(prefix: string, payload: unknown, writeCap: unknown, startIndex: unknown): void {
   checkBytes(`${prefix}payload`, payload, { max: WireSizes.maxCopyPayload });
-  checkBytes(`${prefix}writeCap`, writeCap, { length: WireSizes.writeCap });
-  checkBytes(`${prefix}startIndex`, startIndex, { length: WireSizes.messageBoxIndex });
+  checkWriteCap(`${prefix}writeCap`, writeCap);
+  checkIndex(`${prefix}startIndex`, startIndex);
 }
 
 function checkStreamFlags(isStart: unknown, isLast: unknown, buffer: unknown, options: RequestOptions | undefined): void {
@@ -41,7 +42,7 @@ function checkStreamFlags(isStart: unknown, isLast: unknown, buffer: unknown, op
 export function createCourierEnvelopesFromPayload(
   ctx: ClientContext,
   payload: Uint8Array,
-  destWriteCap: Uint8Array,
+  destWriteCap: SecretInput,
   destStartIndex: Uint8Array,
   isStart: boolean,
   isLast: boolean,
@@ -116,7 +117,7 @@ export function createCourierEnvelopesFromMultiPayload(
  */
 export function createCourierEnvelopesFromTombstoneRange(
   ctx: ClientContext,
-  destWriteCap: Uint8Array,
+  destWriteCap: SecretInput,
   destStartIndex: Uint8Array,
   maxCount: number,
   isStart: boolean,
@@ -126,8 +127,8 @@ export function createCourierEnvelopesFromTombstoneRange(
 ): Observable<CreateEnvelopesResult> {
   return withValidArguments(
     () => {
-      checkBytes('destWriteCap', destWriteCap, { length: WireSizes.writeCap });
-      checkBytes('destStartIndex', destStartIndex, { length: WireSizes.messageBoxIndex });
+      checkWriteCap('destWriteCap', destWriteCap);
+      checkIndex('destStartIndex', destStartIndex);
       checkEnvelopeCount('maxCount', maxCount);
       checkStreamFlags(isStart, isLast, buffer, options);
     },

@@ -1,14 +1,14 @@
 import type { Observable } from 'rxjs';
-import { WireSizes } from '../../wire/constants.js';
 import { redacted } from '../../wire/redacted.js';
 import type { DaemonMessageOf } from '../../wire/messages.js';
 import type { ClientContext } from '../client-context.js';
 import type { RequestOptions } from '../request-engine.js';
-import { checkBytes } from '../validate.js';
+import { checkIndex, checkPlaintext, checkReadCap, checkWriteCap } from '../validate.js';
 import { withValidArguments } from '../validate-arguments.js';
 import { checkRequestOptions } from '../validate-options.js';
 import type { EncryptResult } from './pigeonhole-types.js';
 import { checkErrorCode, present } from './reply-checks.js';
+import type { SecretInput } from '../../wire/secret-bytes.js';
 
 function toEncryptResult(reply: DaemonMessageOf<'encrypt_read_reply'> | DaemonMessageOf<'encrypt_write_reply'>): EncryptResult {
   checkErrorCode(reply);
@@ -31,8 +31,8 @@ function toEncryptResult(reply: DaemonMessageOf<'encrypt_read_reply'> | DaemonMe
 export function encryptRead(ctx: ClientContext, readCap: Uint8Array, messageBoxIndex: Uint8Array, options?: RequestOptions): Observable<EncryptResult> {
   return withValidArguments(
     () => {
-      checkBytes('readCap', readCap, { length: WireSizes.readCap });
-      checkBytes('messageBoxIndex', messageBoxIndex, { length: WireSizes.messageBoxIndex });
+      checkReadCap('readCap', readCap);
+      checkIndex('messageBoxIndex', messageBoxIndex);
       checkRequestOptions(options);
     },
     () =>
@@ -57,16 +57,15 @@ export function encryptRead(ctx: ClientContext, readCap: Uint8Array, messageBoxI
 export function encryptWrite(
   ctx: ClientContext,
   plaintext: Uint8Array,
-  writeCap: Uint8Array,
+  writeCap: SecretInput,
   messageBoxIndex: Uint8Array,
   options?: RequestOptions,
 ): Observable<EncryptResult> {
   return withValidArguments(
     () => {
-      const max = ctx.state().pigeonholeGeometry?.maxPlaintextPayloadLength;
-      checkBytes('plaintext', plaintext, max === undefined ? {} : { max });
-      checkBytes('writeCap', writeCap, { length: WireSizes.writeCap });
-      checkBytes('messageBoxIndex', messageBoxIndex, { length: WireSizes.messageBoxIndex });
+      checkPlaintext(ctx, 'plaintext', plaintext);
+      checkWriteCap('writeCap', writeCap);
+      checkIndex('messageBoxIndex', messageBoxIndex);
       checkRequestOptions(options);
     },
     () =>

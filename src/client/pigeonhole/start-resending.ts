@@ -5,7 +5,7 @@ import { WireSizes } from '../../wire/constants.js';
 import { redacted } from '../../wire/redacted.js';
 import type { ClientContext } from '../client-context.js';
 import type { RequestOptions } from '../request-engine.js';
-import { checkBytes, describeValue } from '../validate.js';
+import { checkBytes, checkIndex, checkReadCap, checkSecret, checkWriteCap, describeValue } from '../validate.js';
 import { withValidArguments } from '../validate-arguments.js';
 import { checkFlag, checkRequestOptions } from '../validate-options.js';
 import type { StartResendingParams, StartResendingResult } from './pigeonhole-types.js';
@@ -58,11 +58,11 @@ function checkStartResending(ctx: ClientContext, params: StartResendingParams, o
     throw new InvalidArgumentError('readCap/writeCap', 'give exactly one: readCap for a read, writeCap for a write');
   }
   if (readCap !== undefined) {
-    checkBytes('readCap', readCap, { length: WireSizes.readCap });
-    checkBytes('messageBoxIndex', params.messageBoxIndex, { length: WireSizes.messageBoxIndex });
+    checkReadCap('readCap', readCap);
+    checkIndex('messageBoxIndex', params.messageBoxIndex);
   }
-  if (writeCap !== undefined) checkBytes('writeCap', writeCap, { length: WireSizes.writeCap });
-  checkBytes('envelopeDescriptor', params.envelopeDescriptor, { min: 1 });
+  if (writeCap !== undefined) checkWriteCap('writeCap', writeCap);
+  checkSecret('envelopeDescriptor', params.envelopeDescriptor, { min: 1 });
   const max = ctx.state().sphinxGeometry?.userForwardPayloadLength;
   checkBytes('messageCiphertext', params.messageCiphertext, max === undefined ? { min: 1 } : { min: 1, max });
   checkBytes('envelopeHash', params.envelopeHash, { length: WireSizes.hash });

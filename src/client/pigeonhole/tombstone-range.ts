@@ -1,14 +1,14 @@
 import { EMPTY, defer, expand, last, map, of, type Observable } from 'rxjs';
-import { WireSizes } from '../../wire/constants.js';
 import { redacted } from '../../wire/redacted.js';
 import type { ClientContext } from '../client-context.js';
 import type { RequestOptions } from '../request-engine.js';
-import { checkBytes } from '../validate.js';
+import { checkIndex, checkWriteCap } from '../validate.js';
 import { withValidArguments } from '../validate-arguments.js';
 import { checkEnvelopeCount, checkRequestOptions } from '../validate-options.js';
 import { withTimeout } from '../with-timeout.js';
 import { encryptWrite } from './encrypt.js';
 import type { TombstoneEnvelope, TombstoneRangeResult } from './pigeonhole-types.js';
+import type { SecretInput } from '../../wire/secret-bytes.js';
 
 /**
  * Prepares tombstones (signed empty boxes) for `maxCount` consecutive boxes
@@ -24,15 +24,15 @@ import type { TombstoneEnvelope, TombstoneRangeResult } from './pigeonhole-types
  */
 export function tombstoneRange(
   ctx: ClientContext,
-  writeCap: Uint8Array,
+  writeCap: SecretInput,
   start: Uint8Array,
   maxCount: number,
   options?: RequestOptions,
 ): Observable<TombstoneRangeResult> {
   return withValidArguments(
     () => {
-      checkBytes('writeCap', writeCap, { length: WireSizes.writeCap });
-      checkBytes('start', start, { length: WireSizes.messageBoxIndex });
+      checkWriteCap('writeCap', writeCap);
+      checkIndex('start', start);
       checkEnvelopeCount('maxCount', maxCount);
       return checkRequestOptions(options);
     },

@@ -15,10 +15,11 @@ import { indexChain } from './index-chain.js';
 import { orderedWindow } from './ordered-window.js';
 import { pigeonholeGeometry$ } from './pigeonhole-geometry.js';
 import { write } from './write.js';
+import type { SecretInput } from '../../wire/secret-bytes.js';
 
 /** One destination of an atomic copy send. */
 export interface CopyDestination {
-  readonly writeCap: Uint8Array;
+  readonly writeCap: SecretInput;
   /** The first destination box to write. */
   readonly index: Uint8Array;
   readonly payload: Uint8Array;
@@ -135,7 +136,7 @@ function packAndCopy(ctx: ClientContext, destinations: readonly CopyDestination[
  * @example
  * await firstValueFrom(client.copyTombstones(writeCap, start, 10));
  */
-export function copyTombstones(ctx: ClientContext, writeCap: Uint8Array, start: Uint8Array, count: number, options: CopySendOptions = {}): Observable<Uint8Array> {
+export function copyTombstones(ctx: ClientContext, writeCap: SecretInput, start: Uint8Array, count: number, options: CopySendOptions = {}): Observable<Uint8Array> {
   return withValidArguments(
     () => {
       checkWriteCap('writeCap', writeCap);

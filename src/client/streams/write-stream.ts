@@ -9,6 +9,7 @@ import { indexChain } from './index-chain.js';
 import { pigeonholeGeometry$ } from './pigeonhole-geometry.js';
 import { MAX_STREAM_PAYLOAD, STREAM_HEADER_LENGTH, streamBox, streamBoxCount } from './stream-framing.js';
 import { write } from './write.js';
+import type { SecretInput } from '../../wire/secret-bytes.js';
 
 /** Options of {@link ThinClient.writeStream}. */
 export interface WriteStreamOptions extends RequestOptions {
@@ -41,7 +42,7 @@ export interface WriteStreamProgress {
  */
 export function writeStream(
   ctx: ClientContext,
-  writeCap: Uint8Array,
+  writeCap: SecretInput,
   index: Uint8Array,
   payload: Uint8Array,
   options: WriteStreamOptions = {},
@@ -57,7 +58,7 @@ export function writeStream(
   );
 }
 
-function writeFramed(ctx: ClientContext, writeCap: Uint8Array, index: Uint8Array, payload: Uint8Array, window: number, options: WriteStreamOptions): Observable<WriteStreamProgress> {
+function writeFramed(ctx: ClientContext, writeCap: SecretInput, index: Uint8Array, payload: Uint8Array, window: number, options: WriteStreamOptions): Observable<WriteStreamProgress> {
   return pigeonholeGeometry$(ctx).pipe(
     concatMap((geometry) =>
       defer(() => {

@@ -7,6 +7,7 @@ import { checkIndex, checkPlaintext, checkWriteCap } from '../validate.js';
 import { withValidArguments } from '../validate-arguments.js';
 import { checkFlag, checkRequestOptions } from '../validate-options.js';
 import { withTimeout } from '../with-timeout.js';
+import type { SecretInput } from '../../wire/secret-bytes.js';
 
 /** Options of {@link ThinClient.write}. */
 export interface WriteOptions extends RequestOptions {
@@ -24,7 +25,7 @@ export interface WriteOptions extends RequestOptions {
  */
 export function write(
   ctx: ClientContext,
-  writeCap: Uint8Array,
+  writeCap: SecretInput,
   index: Uint8Array,
   plaintext: Uint8Array,
   options: WriteOptions = {},
