@@ -51,7 +51,7 @@ export { writeCapHash } from './client/pigeonhole/copy-command.js';
 export type { WriteOptions } from './client/streams/write.js';
 export type { BoxRead, ReadOptions } from './client/streams/read.js';
 export type { WriteStreamOptions, WriteStreamProgress } from './client/streams/write-stream.js';
-export type { ReadStreamOptions } from './client/streams/read-stream.js';
+export type { ReadStreamOptions, StreamBox, StreamPosition, StreamReadPosition } from './client/streams/read-stream.js';
 export type { StreamMessage, TailOptions } from './client/streams/tail.js';
 export type { CopyDestination, CopySendOptions } from './client/streams/copy-send.js';
 export { Outbox } from './client/offline/outbox.js';

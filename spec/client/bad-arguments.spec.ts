@@ -178,6 +178,8 @@ function rows(): Record<string, Row[]> {
       ['writeStream window 2000', 'options.window', (c) => c.writeStream(cap, index, b(10), { window: 2000 })],
       ['writeStream window null', 'options.window', (c) => c.writeStream(cap, index, b(10), { window: null as never })],
       ['writeStream cap', 'writeCap', (c) => c.writeStream(readCap, index, b(10))],
+      ['writeStream resumeFrom box -1', 'options.resumeFrom.box', (c) => c.writeStream(cap, index, b(10), { resumeFrom: { box: -1, index } })],
+      ['writeStream resumeFrom index', 'options.resumeFrom.index', (c) => c.writeStream(cap, index, b(10), { resumeFrom: { box: 1, index: b(3) } })],
       ...withOptions('writeStream', (c, o) => c.writeStream(cap, index, b(10), o)),
     ],
     readStream$: [
@@ -185,6 +187,14 @@ function rows(): Record<string, Row[]> {
       ['readStream$ window a string', 'options.window', (c) => c.readStream$(readCap, index, { window: '8' as never })],
       ['readStream$ index', 'index', (c) => c.readStream$(readCap, b(2))],
       ...withOptions('readStream$', (c, o) => c.readStream$(readCap, index, o)),
+    ],
+    readStreamBoxes$: [
+      ['readStreamBoxes$ resumeFrom null', 'options.resumeFrom', (c) => c.readStreamBoxes$(readCap, index, { resumeFrom: null as never })],
+      ['readStreamBoxes$ resumeFrom box 0', 'options.resumeFrom.box', (c) => c.readStreamBoxes$(readCap, index, { resumeFrom: { box: 0, index, length: 10, boxSize: 100 } })],
+      ['readStreamBoxes$ resumeFrom box size', 'options.resumeFrom.boxSize', (c) => c.readStreamBoxes$(readCap, index, { resumeFrom: { box: 1, index, length: 10, boxSize: 4 } })],
+      ['readStreamBoxes$ resumeFrom length', 'options.resumeFrom.length', (c) => c.readStreamBoxes$(readCap, index, { resumeFrom: { box: 1, index, length: -1, boxSize: 100 } })],
+      ['readStreamBoxes$ window', 'options.window', (c) => c.readStreamBoxes$(readCap, index, { window: 0 })],
+      ...withOptions('readStreamBoxes$', (c, o) => c.readStreamBoxes$(readCap, index, o)),
     ],
     tail$: [
       ['tail$ initialDelayMs -1', 'options.initialDelayMs', (c) => c.tail$(readCap, index, { initialDelayMs: -1 })],

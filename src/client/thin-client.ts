@@ -54,7 +54,7 @@ import { prepareWrite, transmit, whenOnline, type PreparedWrite } from './offlin
 import { RequestEngine, type RequestOptions } from './request-engine.js';
 import { copySend, copyTombstones, type CopyDestination, type CopySendOptions } from './streams/copy-send.js';
 import { read, type ReadOptions } from './streams/read.js';
-import { readStream$, type ReadStreamOptions } from './streams/read-stream.js';
+import { readStream$, readStreamBoxes$, type ReadStreamOptions, type StreamBox } from './streams/read-stream.js';
 import { tail$, type StreamMessage, type TailOptions } from './streams/tail.js';
 import { write, type WriteOptions } from './streams/write.js';
 import { writeStream, type WriteStreamOptions, type WriteStreamProgress } from './streams/write-stream.js';
@@ -660,6 +660,17 @@ export class ThinClient {
    */
   readStream$(readCap: Uint8Array, index: Uint8Array, options?: ReadStreamOptions): Observable<Uint8Array> {
     return readStream$(this.context, readCap, index, options);
+  }
+
+  /**
+   * `readStream$` box by box, each with the position to resume from
+   * (`options.resumeFrom`) after an interruption.
+   *
+   * @example
+   * client.readStreamBoxes$(readCap, index, { resumeFrom: saved }).pipe(concatMap(async (b) => { await append(b.data); await save(b.resumeFrom); }));
+   */
+  readStreamBoxes$(readCap: Uint8Array, index: Uint8Array, options?: ReadStreamOptions): Observable<StreamBox> {
+    return readStreamBoxes$(this.context, readCap, index, options);
   }
 
   /**

@@ -68,7 +68,7 @@ export async function sendFile(ctx: CommandContext, client: ThinClient, file: st
     ),
   );
   progress.done({ boxes: last.boxesDone, totalBoxes: last.totalBoxes, bytes: last.bytesDone, totalBytes: last.totalBytes });
-  await saveKeyFile(options.keyPath, { ...key, nextIndex: last.nextIndex, pending: null });
+  await saveKeyFile(options.keyPath, { ...key, nextIndex: last.nextIndex!, pending: null });
   const seconds = (performance.now() - began) / 1000;
   printResult(
     ctx,
