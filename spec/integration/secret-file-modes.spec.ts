@@ -83,7 +83,7 @@ describe('files holding secrets are created 0600 under umask 022', () => {
     await saveKeyFile(keyPath, { ...key, nextIndex: record.readIndex });
     expect(mode(keyPath)).toBe('600');
     const statePath = join(dir, 'state.json');
-    await saveReceiveState(statePath, record.readCap, { nextIndex: record.readIndex, received: [] });
+    await saveReceiveState(statePath, record.readCap, { nextIndex: record.readIndex, received: [], partial: null, skipped: [] });
     expect(mode(statePath)).toBe('600');
     const writer = await SafeFileWriter.create(dir);
     await writer.write(new TextEncoder().encode('secret content'));

@@ -7,7 +7,7 @@ import { checkWindow } from '../validate-options.js';
 import { indexChain } from './index-chain.js';
 import { orderedWindow } from './ordered-window.js';
 import { checkReadArguments, readBox, type ReadOptions } from './read.js';
-import { MAX_STREAM_PAYLOAD, STREAM_HEADER_LENGTH, parseStreamHeader, streamBoxCount } from './stream-framing.js';
+import { MAX_STREAM_PAYLOAD, STREAM_HEADER_LENGTH, parseStreamHeader, streamBoxCount, streamBytesBefore } from './stream-framing.js';
 
 /** Options of {@link ThinClient.readStream$} and {@link ThinClient.readStreamBoxes$}. */
 export interface ReadStreamOptions extends ReadOptions {
@@ -113,8 +113,7 @@ function readRest(ctx: ClientContext, readCap: Uint8Array, from: StreamReadPosit
   const indexAt = indexChain(ctx, from.index);
   return orderedWindow(total - from.box, window, (i) => {
     const box = from.box + i;
-    // Box `box` holds payload bytes [box·boxSize − 4, …): the first box held boxSize − 4.
-    const expected = Math.min(boxSize, length - (box * boxSize - STREAM_HEADER_LENGTH));
+    const expected = Math.min(boxSize, length - streamBytesBefore(box, boxSize, length));
     return indexAt(i).pipe(
       concatMap((boxIndex) => readBox(ctx, readCap, boxIndex, options)),
       map(({ plaintext, nextIndex }): StreamBox => {

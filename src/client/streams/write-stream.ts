@@ -8,7 +8,7 @@ import { checkRequestOptions, checkWindow } from '../validate-options.js';
 import { indexChain } from './index-chain.js';
 import { pigeonholeGeometry$ } from './pigeonhole-geometry.js';
 import type { StreamPosition } from './read-stream.js';
-import { MAX_STREAM_PAYLOAD, STREAM_HEADER_LENGTH, streamBox, streamBoxCount } from './stream-framing.js';
+import { MAX_STREAM_PAYLOAD, STREAM_HEADER_LENGTH, streamBox, streamBoxCount, streamBytesBefore } from './stream-framing.js';
 import { write } from './write.js';
 import type { SecretInput } from '../../wire/secret-bytes.js';
 
@@ -104,7 +104,7 @@ function writeFramed(
         // Boxes finish in any order: `confirmed` is the first box not yet known written.
         const finished = new Set<number>();
         let confirmed = from.box;
-        let bytesDone = from.box === 0 ? 0 : Math.min(payload.length, from.box * boxSize - STREAM_HEADER_LENGTH);
+        let bytesDone = streamBytesBefore(from.box, boxSize, payload.length);
         // Writes finish in any order, so a plain concurrency limit is enough (no
         // sliding window: a slow box must not hold back the ones after it).
         const boxes$ = range(from.box, totalBoxes - from.box).pipe(
