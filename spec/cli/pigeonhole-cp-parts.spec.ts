@@ -154,11 +154,11 @@ describe('progress display', () => {
     const lines: string[] = [];
     const progress = createProgressReporter('lines', 'send', { write: (t) => lines.push(t) }, () => 0);
     progress.connection({ state: 'lost', attempt: 1, reason: 'connection reset' });
-    progress.connection({ state: 'back', resumed: true, downSeconds: 2.5 });
-    expect(lines).toEqual(['send: daemon lost (connection reset), reconnecting (attempt 1)…\n', 'send: daemon back after 2.5 s: session resumed, continuing\n']);
+    progress.connection({ state: 'back', session: 'resumed', downSeconds: 2.5 });
+    expect(lines).toEqual(['send: daemon lost (connection reset), reconnecting (attempt 1)…\n', 'send: daemon back after 2.5 s (session resumed), continuing\n']);
     const json: string[] = [];
-    createProgressReporter('json', 'receive', { write: (t) => json.push(t) }, () => 0).connection({ state: 'back', resumed: false, downSeconds: 1 });
-    expect(JSON.parse(json[0]!)).toEqual({ event: 'connection', direction: 'receive', state: 'back', resumed: false, downSeconds: 1 });
+    createProgressReporter('json', 'receive', { write: (t) => json.push(t) }, () => 0).connection({ state: 'back', session: 'restarted', downSeconds: 1 });
+    expect(JSON.parse(json[0]!)).toEqual({ event: 'connection', direction: 'receive', state: 'back', session: 'restarted', downSeconds: 1 });
   });
 
   it('writes one line per whole percent (or second), and always the final state; JSON lines with --json', () => {

@@ -54,7 +54,7 @@ export function watchDaemon(client: ThinClient, report: (note: ConnectionNote) =
     if (state.daemon === 'connected') {
       if (lostAt !== null) {
         const restarted = token !== null && state.instanceToken !== null && !bytesEqual(token, state.instanceToken);
-        report({ state: 'back', resumed: state.resumed && !restarted, downSeconds: (now() - lostAt) / 1000 });
+        report({ state: 'back', session: restarted ? 'restarted' : state.resumed ? 'resumed' : 'new', downSeconds: (now() - lostAt) / 1000 });
         lostAt = null;
         clear();
       }

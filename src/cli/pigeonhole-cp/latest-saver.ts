@@ -16,11 +16,18 @@ export class LatestSaver<T> {
   private running: Promise<void> | null = null;
   private waiting: { readonly value: T } | null = null;
   private failure: unknown = null;
+  private last: { readonly value: T } | null = null;
 
   constructor(private readonly write: (value: T) => Promise<void>) {}
 
+  /** The value given to `save` last (saved once `flush` resolves). */
+  get latest(): T | undefined {
+    return this.last?.value;
+  }
+
   /** Schedules `value` to be saved (replacing any value still waiting). */
   save(value: T): void {
+    this.last = { value };
     this.waiting = { value };
     this.running ??= this.drain();
   }

@@ -13,8 +13,13 @@ export interface ProgressSnapshot {
 export type ConnectionNote =
   /** The socket to the daemon dropped; the client is reconnecting (attempt `attempt`). */
   | { readonly state: 'lost'; readonly attempt: number; readonly reason: string | null }
-  /** Connected again: `resumed` when the daemon kept our session, else it restarted and operations are replayed. */
-  | { readonly state: 'back'; readonly resumed: boolean; readonly downSeconds: number };
+  /**
+   * Connected again. `session`: `resumed` — the daemon kept our session;
+   * `new` — the same daemon, but our session had expired; `restarted` —
+   * another daemon process. In the last two, the client replays what was
+   * in flight.
+   */
+  | { readonly state: 'back'; readonly session: 'resumed' | 'new' | 'restarted'; readonly downSeconds: number };
 
 /** How progress is shown: a redrawn bar (TTY), one line per update (logs, pipes), JSON lines (`--json`), or nothing. */
 export type ProgressMode = 'bar' | 'lines' | 'json' | 'none';
@@ -26,6 +31,8 @@ export interface ProgressReporter {
   connection(note: ConnectionNote): void;
   /** The final state; stops the bar. */
   done(snapshot: ProgressSnapshot): void;
+  /** The transfer stopped early (interrupted, daemon gone, error) after the last update; the next run resumes at box `resumeAtBox`. */
+  stopped(resumeAtBox: number): void;
 }
 
 /** Where reporters write. */
@@ -77,7 +84,8 @@ export function progressLine(direction: string, snapshot: ProgressSnapshot, byte
 /** The human text of a connection change. */
 export function connectionLine(direction: string, note: ConnectionNote): string {
   if (note.state === 'lost') return `${direction}: daemon lost${note.reason ? ` (${note.reason})` : ''}, reconnecting (attempt ${note.attempt})…`;
-  return `${direction}: daemon back after ${note.downSeconds.toFixed(1)} s: ${note.resumed ? 'session resumed' : 'the daemon restarted; operations replayed'}, continuing`;
+  const session = { resumed: 'session resumed', new: 'new session, operations replayed', restarted: 'the daemon restarted, operations replayed' }[note.session];
+  return `${direction}: daemon back after ${note.downSeconds.toFixed(1)} s (${session}), continuing`;
 }
 
 function percentOf(snapshot: ProgressSnapshot): number {
@@ -101,9 +109,10 @@ export function createProgressReporter(
   output: ProgressOutput,
   now: () => number = () => performance.now(),
 ): ProgressReporter {
-  if (mode === 'none') return { update: () => undefined, connection: () => undefined, done: () => undefined };
+  if (mode === 'none') return { update: () => undefined, connection: () => undefined, done: () => undefined, stopped: () => undefined };
   const rate = new RateEstimator(now);
   if (mode === 'bar') return barReporter(direction, output, rate);
+  let latest: ProgressSnapshot | null = null;
   let lastPercent = -1;
   let lastAt = -Infinity;
   const emit = (snapshot: ProgressSnapshot, final: boolean): void => {
@@ -117,6 +126,7 @@ export function createProgressReporter(
   };
   return {
     update(snapshot) {
+      latest = snapshot;
       rate.add(snapshot.bytes);
       if (snapshot.bytes >= snapshot.totalBytes) return; // the final line comes from done()
       const percent = percentOf(snapshot);
@@ -132,7 +142,16 @@ export function createProgressReporter(
     done(snapshot) {
       emit(snapshot, true);
     },
+    stopped(resumeAtBox) {
+      if (latest === null) return;
+      output.write(mode === 'json' ? `${JSON.stringify({ event: 'progress-stopped', direction, ...latest, resumeAtBox })}\n` : `${stoppedLine(direction, latest, resumeAtBox)}\n`);
+    },
   };
+}
+
+/** The human text of a transfer that stopped early. */
+export function stoppedLine(direction: string, snapshot: ProgressSnapshot, resumeAtBox: number): string {
+  return `${direction} stopped at ${snapshot.boxes}/${snapshot.totalBoxes} boxes; running the same command again continues at box ${resumeAtBox}`;
 }
 
 function barReporter(direction: string, output: ProgressOutput, rate: RateEstimator): ProgressReporter {
@@ -184,6 +203,11 @@ function barReporter(direction: string, output: ProgressOutput, rate: RateEstima
     done(s) {
       show(s, rate.overall(s.bytes));
       bar.stop();
+    },
+    stopped(resumeAtBox) {
+      if (last === null) return;
+      bar.stop();
+      output.write(`${stoppedLine(direction, last, resumeAtBox)}\n`);
     },
   };
 }

@@ -157,6 +157,8 @@ async function receiveOne(
   let duplicatePath: string | null = null;
   /** The state file names the temporary file (so an interrupted run leaves it for the next). */
   let recorded = resumed !== null;
+  /** This stream is dealt with (received, or stepped past): else the receive stopped early. */
+  let settled = false;
   const saver = new LatestSaver(async (partial: PartialFile | null) => {
     await writer?.sync(); // the content first: the saved position vouches for it
     await saveReceiveState(statePath, readCap, { ...state, partial });
@@ -206,13 +208,18 @@ async function receiveOne(
       const got: FileHeader = header;
       const end: StreamReadPosition = position!;
       const boxes = totalBoxes(end);
-      if (duplicatePath !== null) return { kind: 'file', header: got, path: duplicatePath, boxes, nextIndex: await advance(client, end.index, boxes - end.box), duplicate: true, resumedAtBox: 0 };
+      if (duplicatePath !== null) {
+        const nextIndex = await advance(client, end.index, boxes - end.box);
+        settled = true;
+        return { kind: 'file', header: got, path: duplicatePath, boxes, nextIndex, duplicate: true, resumedAtBox: 0 };
+      }
       if (contentBytes !== got.size) throw new ProtocolError(`the stream ended after ${contentBytes} of ${got.size} bytes`);
       if (!bytesEqual(hash.digest(), got.digest)) throw new DigestMismatchError();
       await saver.flush();
       const path = await writer!.commit(got.name);
       writer = null;
       progress.done(snapshot(end));
+      settled = true;
       return { kind: 'file', header: got, path, boxes, nextIndex: end.index, duplicate: false, resumedAtBox: resumed === null ? 0 : state.partial!.resumeFrom.box };
     } catch (error) {
       const reason = badStreamReason(error);
@@ -226,13 +233,18 @@ async function receiveOne(
       }
       // Past the whole stream when its length is known, else past its first box.
       const end: StreamReadPosition | null = position;
-      if (end === null) return { kind: 'skipped', reason, boxes: 1, nextIndex: await advance(client, startIndex, 1) };
-      return { kind: 'skipped', reason, boxes: totalBoxes(end), nextIndex: await advance(client, end.index, totalBoxes(end) - end.box) };
+      const skipped: Outcome =
+        end === null
+          ? { kind: 'skipped', reason, boxes: 1, nextIndex: await advance(client, startIndex, 1) }
+          : { kind: 'skipped', reason, boxes: totalBoxes(end), nextIndex: await advance(client, end.index, totalBoxes(end) - end.box) };
+      settled = true;
+      return skipped;
     }
   } finally {
     await saver.flush();
     // Interrupted: kept if the state names it (the next run continues there), else gone.
     if (writer !== null && !recorded) await (writer as SafeFileWriter).discard();
+    if (!settled) progress.stopped(saver.latest?.resumeFrom.box ?? (resumed === null ? 0 : state.partial!.resumeFrom.box));
   }
 }
 

@@ -97,11 +97,17 @@ export async function sendFile(ctx: CommandContext, client: ThinClient, file: st
   let last: WriteStreamProgress;
   try {
     last = await Promise.race([writeFrom(client, key, options, payload, pending.startIndex, from, progress, saver), watch.failure]);
-  } finally {
+  } catch (error) {
     watch.stop();
     // What was confirmed is kept even when the send stops here.
     await saver.flush();
+    // Refused before its first box: no trace of this send, so that `resync` can bring the key file in step.
+    if (error instanceof StaleKeyFileError && key.pending === null) await saveKeyFile(options.keyPath, key);
+    else progress.stopped((saver.latest ?? from).box);
+    throw error;
   }
+  watch.stop();
+  await saver.flush();
   progress.done({ boxes: last.boxesDone, totalBoxes: last.totalBoxes, bytes: last.bytesDone, totalBytes: last.totalBytes });
   await saveKeyFile(options.keyPath, { ...key, nextIndex: last.nextIndex!, pending: null });
   const seconds = (performance.now() - began) / 1000;
