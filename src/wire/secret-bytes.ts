@@ -93,6 +93,7 @@ export class SecretBytes {
     return this.toString();
   }
 
+  /** `Object.prototype.toString` names it: `[object SecretBytes]`. */
   get [Symbol.toStringTag](): string {
     return 'SecretBytes';
   }
