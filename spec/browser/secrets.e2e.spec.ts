@@ -12,20 +12,12 @@
  *
  * Skipped, with one line saying so, when /usr/bin/chromium is missing.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type CDPSession, type Page } from 'playwright-core';
+import type { CDPSession, Page } from 'playwright-core';
 import { startSimulator, type SimulatorHandle } from 'katzenpost-rx/sim';
 import { buildExamplePage, repoRoot } from '../../scripts/browser-bundle.js';
 import { serveExample, type ExampleServer } from '../../examples/browser/serve.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-
-const skipReason = existsSync(CHROMIUM) ? null : `${CHROMIUM} not found (apt-get install -y chromium)`;
-if (skipReason) console.log(`browser secrets test skipped: ${skipReason}`);
-const describeBrowser = skipReason ? describe.skip : describe;
+import { describeWithChromium, launchChromium, type Chromium } from './support/chromium.js';
 
 /** What a DevTools protocol remote object looks like, as far as this spec reads it. */
 interface RemoteObject {
@@ -71,11 +63,10 @@ function forms(secret: Uint8Array): string[] {
   return [head.join(','), head.join(', '), Buffer.from(secret).toString('hex').slice(0, 24), JSON.stringify(Object.fromEntries(head.map((x, i) => [i, x]))).slice(1, -1)];
 }
 
-describeBrowser('secrets in a browser console (headless Chromium)', () => {
+describeWithChromium('browser secrets test')('secrets in a browser console (headless Chromium)', () => {
   let sim: SimulatorHandle;
   let server: ExampleServer;
-  let profile: string;
-  let context: BrowserContext;
+  let browser: Chromium;
   let page: Page;
   let cdp: CDPSession;
   const logged: RemoteObject[][] = [];
@@ -83,10 +74,9 @@ describeBrowser('secrets in a browser console (headless Chromium)', () => {
   beforeAll(async () => {
     sim = await startSimulator({ listen: { ws: 'ws://127.0.0.1:0' }, timeScale: 0.001, seed: 'browser-secrets', autoAdvanceEpochs: false });
     server = await serveExample((await buildExamplePage({ entry: join(repoRoot, 'spec', 'browser', 'support', 'secrets-page.ts') })).code);
-    profile = mkdtempSync(join(tmpdir(), 'kprx-chromium-'));
-    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
-    page = context.pages()[0] ?? (await context.newPage());
-    cdp = await context.newCDPSession(page);
+    browser = await launchChromium();
+    page = browser.page;
+    cdp = await browser.context.newCDPSession(page);
     cdp.on('Runtime.consoleAPICalled', (event: { args: RemoteObject[] }) => logged.push(event.args));
     await cdp.send('Runtime.enable');
     await page.goto(server.url);
@@ -94,10 +84,9 @@ describeBrowser('secrets in a browser console (headless Chromium)', () => {
   }, 60_000);
 
   afterAll(async () => {
-    await context?.close();
+    await browser?.close();
     await server?.close();
     await sim?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
   it('console.log of results, events, secrets and errors shows none of their bytes', async () => {

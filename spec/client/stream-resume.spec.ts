@@ -43,7 +43,7 @@ describe('resuming an interrupted stream', () => {
 
       const chunks = await lastValueFrom(client.readStream$(readCap, firstMessageIndex).pipe(toArray()));
       expect(Buffer.from(concatBytes(chunks)).equals(Buffer.from(payload))).toBe(true);
-    }));
+    }), 30_000);
 
   it('readStreamBoxes$ continues from the last box handled, and the pieces join to the payload', () =>
     withSim('resume-read', async ({ client }) => {
@@ -64,5 +64,5 @@ describe('resuming an interrupted stream', () => {
       // Resuming past the end emits nothing; beyond it is an error.
       expect(await lastValueFrom(client.readStreamBoxes$(readCap, firstMessageIndex, { resumeFrom: after.at(-1)!.resumeFrom }).pipe(toArray()))).toEqual([]);
       await expect(firstValueFrom(client.readStreamBoxes$(readCap, firstMessageIndex, { resumeFrom: { ...position, box: total + 1 } }))).rejects.toThrow(/cannot resume at box/);
-    }));
+    }), 30_000);
 });
