@@ -243,7 +243,7 @@ async function receiveOne(
   } finally {
     await saver.flush();
     // Interrupted: kept if the state names it (the next run continues there), else gone.
-    if (writer !== null && !recorded) await (writer as SafeFileWriter).discard();
+    if (writer !== null) await (recorded ? (writer as SafeFileWriter).release() : (writer as SafeFileWriter).discard());
     if (!settled) progress.stopped(saver.latest?.resumeFrom.box ?? (resumed === null ? 0 : state.partial!.resumeFrom.box));
   }
 }

@@ -117,7 +117,7 @@ export async function runPigeonholeCp(argv: readonly string[], io: CliIo): Promi
     .requiredOption('--cap <kprx1>', 'the read capability string (kprx1:…)')
     .option('--state <file>', 'read position file (default: in <dir>, named after the channel)')
     .option('--count <n>', 'files to receive before exiting', positiveInt, 1)
-    .option('--window <n>', 'boxes read concurrently (a read takes two round trips, a write one: 16 reads keep up with 8 writes)', positiveInt, 16)
+    .option('--window <n>', 'boxes read concurrently (a read needs two daemon slots and round trips where a write needs one: more in flight than send)', positiveInt, 16)
     .option('--skip-bad', 'step past a stream that is not a pigeonhole-cp file, or is damaged, instead of stopping')
     .action(async (dir: string, options: { cap: string; state?: string; count: number; window: number; skipBad?: boolean }, command: Command) => {
       const { daemonTimeoutMs } = context(command);

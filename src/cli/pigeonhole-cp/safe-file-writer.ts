@@ -114,6 +114,13 @@ export class SafeFileWriter {
     throw new Error(`no free name for ${wanted} in ${this.dir}`);
   }
 
+  /** Closes the temporary file and keeps it, for a later `resume` (an interrupted receive). */
+  async release(): Promise<void> {
+    const handle = this.handle;
+    this.handle = null;
+    await handle?.close();
+  }
+
   /** Closes and deletes the temporary file (e.g. after a digest mismatch). */
   async discard(): Promise<void> {
     if (this.handle !== null) {
