@@ -15,8 +15,10 @@ import { SecretBytes, type SecretInput } from '../../wire/secret-bytes.js';
 
 /**
  * A write encrypted ahead of time: everything needed to transmit it later,
- * even from another process. Holds secrets (the write cap and the envelope
- * descriptor); it prints redacted, but persist it as carefully as the cap.
+ * even from another process. Holds secrets — the write cap and the
+ * envelope descriptor, as `SecretBytes` that never print. To persist it,
+ * store their `exposeBytes()` (as carefully as the cap) next to the other
+ * fields; `transmit` takes them back as plain bytes or `SecretBytes.from(…)`.
  */
 export interface PreparedWrite extends EncryptResult {
   readonly writeCap: SecretBytes;
