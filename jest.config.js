@@ -4,6 +4,8 @@ export default {
   testEnvironment: 'node',
   roots: ['<rootDir>/spec', '<rootDir>/marbles'],
   testMatch: ['**/*.spec.ts', '**/*.marble.ts'],
+  // SecretBytes compared by their bytes, not by their one visible property.
+  setupFilesAfterEnv: ['<rootDir>/spec/support/secret-equality.ts'],
   moduleNameMapper: {
     // Examples and specs import the package by name, as users do.
     '^katzenpost-rx$': '<rootDir>/src/index.ts',

@@ -7,7 +7,7 @@
  *   npx tsx examples/follow-channel.ts [--config thinclient.toml]
  */
 import { concatMap, firstValueFrom, from, lastValueFrom, scan, takeWhile, tap } from 'rxjs';
-import { toHex, type StreamMessage, type ThinClient, type ThinClientConfig } from 'katzenpost-rx';
+import { toHex, type SecretInput, type StreamMessage, type ThinClient, type ThinClientConfig } from 'katzenpost-rx';
 import { runIfMain, say, withClient } from './support/example-runtime.js';
 
 /** What the follower knows. */
@@ -28,7 +28,7 @@ function apply(feed: Feed, message: StreamMessage): Feed {
 }
 
 /** Alice posts, deletes one box, and signs off — while Bob is already following. */
-async function alicePosts(client: ThinClient, writeCap: Uint8Array, first: Uint8Array): Promise<void> {
+async function alicePosts(client: ThinClient, writeCap: SecretInput, first: Uint8Array): Promise<void> {
   const encode = (text: string) => new TextEncoder().encode(text);
   let index = first;
   for (const post of ['hello', 'anyone here?']) index = await firstValueFrom(client.write(writeCap, index, encode(post)));

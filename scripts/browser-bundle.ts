@@ -151,10 +151,13 @@ export function buildBrowserEntry(options: { readonly outfile?: string } = {}): 
  * our bundle, rxjs, cbor-x, @noble/hashes, smol-toml — is bundled for
  * `platform: 'browser'`. Any Node built-in reached fails the build.
  *
+ * `entry` bundles another page script the same way (the browser specs'
+ * probes).
+ *
  * @example
  * const { code } = await buildExamplePage(); // serve it as app.js next to examples/browser/index.html
  */
-export async function buildExamplePage(options: { readonly outfile?: string } = {}): Promise<BrowserBuild> {
+export async function buildExamplePage(options: { readonly outfile?: string; readonly entry?: string } = {}): Promise<BrowserBuild> {
   const library = await buildBrowserEntry();
   const asPackage: esbuild.Plugin = {
     name: 'katzenpost-rx-as-package',
@@ -165,7 +168,7 @@ export async function buildExamplePage(options: { readonly outfile?: string } = 
     },
   };
   return bundleForBrowser({
-    entryPoints: [join(repoRoot, 'examples', 'browser', 'main.ts')],
+    entryPoints: [options.entry ?? join(repoRoot, 'examples', 'browser', 'main.ts')],
     outfile: options.outfile ?? join(repoRoot, 'examples', 'browser', 'dist', 'app.js'),
     write: options.outfile !== undefined,
     plugins: [asPackage, noNodeBuiltins],

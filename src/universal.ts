@@ -19,6 +19,8 @@ export { silentLogger } from './core/logger.js';
 export type { Logger } from './core/logger.js';
 export type { RandomSource } from './core/random-source.js';
 export { toHex, fromHex, bytesEqual } from './core/hex.js';
+export { SecretBytes } from './wire/secret-bytes.js';
+export type { SecretInput } from './wire/secret-bytes.js';
 
 // Configuration
 export { parseConfig, validateConfig } from './config/parse-config.js';
@@ -49,7 +51,7 @@ export { writeCapHash } from './client/pigeonhole/copy-command.js';
 export type { WriteOptions } from './client/streams/write.js';
 export type { BoxRead, ReadOptions } from './client/streams/read.js';
 export type { WriteStreamOptions, WriteStreamProgress } from './client/streams/write-stream.js';
-export type { ReadStreamOptions } from './client/streams/read-stream.js';
+export type { ReadStreamOptions, StreamBox, StreamPosition, StreamReadPosition } from './client/streams/read-stream.js';
 export type { StreamMessage, TailOptions } from './client/streams/tail.js';
 export type { CopyDestination, CopySendOptions } from './client/streams/copy-send.js';
 export { Outbox } from './client/offline/outbox.js';

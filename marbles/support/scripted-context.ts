@@ -5,6 +5,7 @@ import { initialConnectionState, type ConnectionState } from '../../src/core/con
 import { IdGenerator } from '../../src/core/ids.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { decodeRequest } from '../../src/wire/codec.js';
+import { SecretBytes } from '../../src/wire/secret-bytes.js';
 import type { DaemonMessage, DecodedRequest } from '../../src/wire/messages.js';
 import { pigeonholeGeometry, sphinxGeometry } from './daemon-messages.js';
 
@@ -88,7 +89,7 @@ export function localReply(request: DecodedRequest): ScriptedReply[] | null {
             type: `${request.type}_reply`,
             queryId: request.queryId,
             messageCiphertext: indexOf(n).subarray(0, 8),
-            envelopeDescriptor: new Uint8Array([1]),
+            envelopeDescriptor: SecretBytes.from(new Uint8Array([1])),
             envelopeHash,
             nextMessageBoxIndex: indexOf(n + 1),
             errorCode: 0,

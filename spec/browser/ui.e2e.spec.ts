@@ -9,38 +9,21 @@
  * Skipped, with one line saying so, when /usr/bin/chromium is missing
  * (`apt-get install -y chromium`; .ci/run installs it).
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { SimulatorHandle } from 'katzenpost-rx/sim';
 import { buildExamplePage, repoRoot } from '../../scripts/browser-bundle.js';
 import { serveExample, type ExampleServer } from '../../examples/browser/serve.js';
 import { startSpecSimulator } from '../support/spec-simulator.js';
+import { describeWithChromium, launchChromium, type Chromium } from './support/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-// As root in a closed network: no sandbox (needs user namespaces), and none
-// of Chromium's own connections (they are refused, many at a time).
-const CHROMIUM_FLAGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const SCREENSHOT = join(repoRoot, 'artifacts', 'browser-e2e.png');
 
-const skipReason = existsSync(CHROMIUM) ? null : `${CHROMIUM} not found (apt-get install -y chromium)`;
-if (skipReason) console.log(`browser end-to-end test skipped: ${skipReason}`);
-const describeBrowser = skipReason ? describe.skip : describe;
-
-describeBrowser('the browser example in headless Chromium', () => {
+describeWithChromium('browser end-to-end test')('the browser example in headless Chromium', () => {
   let sim: SimulatorHandle;
   let server: ExampleServer;
-  let profile: string;
-  let context: BrowserContext;
+  let browser: Chromium;
   let page: Page;
   /** Uncaught exceptions and console errors of the page. */
   const pageErrors: string[] = [];
@@ -48,26 +31,18 @@ describeBrowser('the browser example in headless Chromium', () => {
   beforeAll(async () => {
     sim = await startSpecSimulator({ realTime: 'a real browser drives the simulator; only results are asserted', listen: { ws: 'ws://127.0.0.1:0' }, seed: 'browser-e2e' });
     server = await serveExample((await buildExamplePage()).code);
-    // A new, empty profile for every run.
-    profile = mkdtempSync(join(tmpdir(), 'kprx-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_FLAGS,
-      viewport: { width: 800, height: 600 },
-    });
-    page = context.pages()[0] ?? (await context.newPage());
+    browser = await launchChromium();
+    page = browser.page;
     page.on('pageerror', (error) => pageErrors.push(error.message));
     page.on('console', (message) => {
       if (message.type() === 'error') pageErrors.push(message.text());
     });
-  }, 60_000);
+  });
 
   afterAll(async () => {
-    await context?.close();
+    await browser?.close();
     await server?.close();
     await sim?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
   it('shows the connection live, sends a message and shows it arriving', async () => {
@@ -110,5 +85,5 @@ describeBrowser('the browser example in headless Chromium', () => {
       mkdirSync(join(repoRoot, 'artifacts'), { recursive: true });
       await page.screenshot({ path: SCREENSHOT, fullPage: true });
     }
-  }, 60_000);
+  });
 });

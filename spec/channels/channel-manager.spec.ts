@@ -3,6 +3,7 @@ import { ChannelManager } from '../../src/channels/channel-manager.js';
 import {
   ChannelExistsError,
   ChannelNotFoundError,
+  ChannelOutOfStepError,
   OutboxDeliveryError,
   ReadCapabilityFormatError,
   ReadOnlyChannelError,
@@ -105,7 +106,7 @@ describe.each(STORE_KINDS.map((kind) => [kind.name, kind] as const))('ChannelMan
     await firstValueFrom(resumed.send(text('d')));
     const live = await firstValueFrom(resumed.messages$({ ...FAST, replayUnread: false }));
     expect([live.position, str(live.plaintext)]).toEqual([3, 'd']);
-  }, 20_000);
+  });
 
   it('prepares offline, keeps the entries durable, and transmits them in order when flushed online', async () => {
     const ch = await manager.createChannel('offline');
@@ -169,8 +170,14 @@ describe.each(STORE_KINDS.map((kind) => [kind.name, kind] as const))('ChannelMan
     });
     const ch = await crashing.createChannel('lossy');
     await firstValueFrom(ch.send(text('first'))).catch(() => undefined);
-    await store.transaction((tx) => tx.outbox().forEach((e) => tx.deleteOutbox(e.seq)));
-    const second = await firstValueFrom((await new ChannelManager(client, store).get('lossy')).send(text('second')));
+    const dropOutbox = () => store.transaction((tx) => tx.outbox().forEach((e) => tx.deleteOutbox(e.seq)));
+    await dropOutbox();
+    // With the next-box check (the default), reusing the box is refused rather than lost …
+    const refused = await firstValueFrom((await new ChannelManager(client, store).get('lossy')).send(text('second'))).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(ChannelOutOfStepError);
+    // … upstream writes every box idempotently too (verifyNextBox: false):
+    await dropOutbox();
+    const second = await firstValueFrom((await new ChannelManager(client, store, { verifyNextBox: false }).get('lossy')).send(text('second')));
     expect(second.position).toBe(0); // the box was reused …
     const share = parseReadCapability(await ch.shareReadCapability());
     expect(boxTexts(sim, share.readCap, share.startIndex)).toEqual(['first']); // … and 'second' silently vanished
@@ -237,7 +244,7 @@ describe.each(STORE_KINDS.map((kind) => [kind.name, kind] as const))('ChannelMan
     expect(str(chunks[3]!.plaintext)).toBe('after');
     const shareB = parseReadCapability(await b.shareReadCapability());
     expect(boxTexts(sim, shareB.readCap, shareB.startIndex)).toEqual(['hello b', 'single']);
-  }, 20_000);
+  });
 
   it('recovers a copy confirmed but not committed: re-run with the same elements, destination written once', async () => {
     let crash = true;
@@ -259,7 +266,7 @@ describe.each(STORE_KINDS.map((kind) => [kind.name, kind] as const))('ChannelMan
     expect(next.position).toBe(1);
     const share = parseReadCapability(await (await restarted.get('copy-crash')).shareReadCapability());
     expect(boxTexts(sim, share.readCap, share.startIndex)).toEqual(['atomic', 'next']);
-  }, 20_000);
+  });
 
   it('lists, gets, shares from the next box, deletes, and reports typed errors', async () => {
     const x = await manager.createChannel('x');
@@ -283,5 +290,43 @@ describe.each(STORE_KINDS.map((kind) => [kind.name, kind] as const))('ChannelMan
     await manager.delete('y');
     expect((await manager.list()).map((c) => c.name)).toEqual(['late', 'x']);
     await expect(manager.delete('y')).rejects.toBeInstanceOf(ChannelNotFoundError);
+  });
+});
+
+describe('a store behind its channel (restored from a backup)', () => {
+  it('fails the send loudly with ChannelOutOfStepError instead of losing the message, and keeps it queued', async () => {
+    const { mkdtempSync, copyFileSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { FileChannelStore } = await import('../../src/channels/file-channel-store.js');
+    const dir = mkdtempSync(join(tmpdir(), 'kprx-stale-store-'));
+    try {
+      const path = join(dir, 'chat.json');
+      let store = await FileChannelStore.open(path);
+      await new ChannelManager(client, store).createChannel('notes');
+      await store.close();
+      copyFileSync(path, join(dir, 'backup.json')); // the backup, taken before any message
+
+      store = await FileChannelStore.open(path);
+      const current = await new ChannelManager(client, store).get('notes');
+      await firstValueFrom(current.send(text('sent from the current store')));
+      const share = await current.shareReadCapability();
+      await store.close();
+
+      // The backup is restored: its write index still points at the first box.
+      const restored = await FileChannelStore.open(join(dir, 'backup.json'));
+      const stale = await new ChannelManager(client, restored).get('notes');
+      const failure = await firstValueFrom(stale.send(text('would vanish into a taken box'))).catch((e: unknown) => e);
+      expect(failure).toBeInstanceOf(ChannelOutOfStepError);
+      expect((failure as Error).message).toMatch(/next box already holds other content, so this store is behind the channel/);
+      expect(await stale.pending()).toEqual([expect.objectContaining({ kind: 'message', position: 0 })]);
+      await restored.close();
+
+      // The channel holds the first store's message, untouched.
+      const { readCap, startIndex } = parseReadCapability(share);
+      expect(boxTexts(sim, readCap, startIndex)).toEqual(['sent from the current store']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

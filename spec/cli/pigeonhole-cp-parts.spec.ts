@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeFileHeader, parseFileHeader } from '../../src/cli/pigeonhole-cp/file-header.js';
 import { createKeyFile, loadKeyFile, saveKeyFile } from '../../src/cli/pigeonhole-cp/key-file.js';
-import { createProgressReporter, formatBytes, progressLine } from '../../src/cli/pigeonhole-cp/progress.js';
+import { createProgressReporter, etaSeconds, formatBytes, progressLine } from '../../src/cli/pigeonhole-cp/progress.js';
+import { RateEstimator } from '../../src/cli/pigeonhole-cp/rate-estimator.js';
 import { loadReceiveState, saveReceiveState } from '../../src/cli/pigeonhole-cp/receive-state.js';
 import { SafeFileWriter } from '../../src/cli/pigeonhole-cp/safe-file-writer.js';
 import { alternativeFileName, sanitizeFileName } from '../../src/cli/pigeonhole-cp/sanitize-file-name.js';
@@ -15,8 +16,8 @@ const utf8 = (s: string): number => Buffer.byteLength(s, 'utf8');
 describe('sanitizeFileName', () => {
   it.each([
     ['report.pdf', 'report.pdf'],
-    ['../../etc/passwd', '.._.._etc_passwd'],
-    ['..\\..\\windows\\system32', '.._.._windows_system32'],
+    ['../../etc/passwd', '___.._etc_passwd'],
+    ['..\\..\\windows\\system32', '___.._windows_system32'],
     ['/absolute', '_absolute'],
     ['.', 'received-file'],
     ['..', 'received-file'],
@@ -25,7 +26,10 @@ describe('sanitizeFileName', () => {
     ['  ', 'received-file'],
     ['a\u0000b\nc\u001bd\u007fe\u0085f', 'a_b_c_d_e_f'],
     ['harmless\u202Etxt.exe', 'harmless_txt.exe'],
-    ['.hidden', '.hidden'],
+    ['.hidden', '_hidden'],
+    ['.bashrc', '_bashrc'],
+    ['..ssh', '__ssh'],
+    [' .profile', '_profile'],
     ['naïve café.txt', 'naïve café.txt'],
   ])('%j → %j', (input, expected) => {
     expect(sanitizeFileName(input)).toBe(expected);
@@ -84,7 +88,7 @@ describe('SafeFileWriter', () => {
     expect(await write('a.txt', 'newer')).toBe(join(dir, 'a (2).txt'));
     expect(readFileSync(join(dir, 'a.txt'), 'utf8')).toBe('original');
     expect(readFileSync(join(dir, 'a (2).txt'), 'utf8')).toBe('newer');
-    expect(await write('../escape', 'x')).toBe(join(dir, '.._escape'));
+    expect(await write('../escape', 'x')).toBe(join(dir, '___escape'));
     expect(readdirSync(dir).filter((n) => n.endsWith('.part'))).toEqual([]);
     expect(statSync(join(dir, 'a (1).txt')).mode & 0o777).toBe(0o600);
   });
@@ -118,9 +122,43 @@ describe('progress display', () => {
   it('formats bytes, rate and ETA', () => {
     expect(formatBytes(512)).toBe('512 B');
     expect(formatBytes(5 * 1024 * 1024)).toBe('5.00 MiB');
-    expect(progressLine('send', { boxes: 10, totalBoxes: 40, bytes: 1024 * 1024, totalBytes: 4 * 1024 * 1024 }, 2000)).toBe(
+    expect(progressLine('send', { boxes: 10, totalBoxes: 40, bytes: 1024 * 1024, totalBytes: 4 * 1024 * 1024 }, 512 * 1024)).toBe(
       'send 25% 10/40 boxes 1.00 MiB/4.00 MiB 512.00 KiB/s ETA 6s',
     );
+    expect(progressLine('send', { boxes: 1, totalBoxes: 40, bytes: 1024, totalBytes: 4096 }, null)).toBe('send 25% 1/40 boxes 1.00 KiB/4.00 KiB ?/s ETA ?');
+  });
+
+  it('estimates the rate from the recent boxes, leaving out the first (issue 13: "ETA 11058s")', () => {
+    // The first box took 30 s (cold start); the next ones arrive every 100 ms with 1 KiB each.
+    let clock = 0;
+    const rate = new RateEstimator(() => clock);
+    clock = 30_000;
+    rate.add(1024);
+    expect(rate.bytesPerSecond()).toBeNull(); // one box: no rate yet, so no absurd ETA
+    for (let box = 2; box <= 100; box++) {
+      clock += 100;
+      rate.add(box * 1024);
+    }
+    expect(rate.bytesPerSecond()).toBe(10 * 1024);
+    const eta = etaSeconds({ boxes: 100, totalBoxes: 1000, bytes: 100 * 1024, totalBytes: 1000 * 1024 }, rate.bytesPerSecond());
+    expect(eta).toBe(90); // 900 boxes at 10 a second — where the elapsed-time average said 300 s
+    // It follows a change of speed within its window: now 1 box a second.
+    for (let box = 101; box <= 200; box++) {
+      clock += 1000;
+      rate.add(box * 1024);
+    }
+    expect(rate.bytesPerSecond()).toBe(1024);
+  });
+
+  it('shows the daemon going away and coming back, in lines and in JSON', () => {
+    const lines: string[] = [];
+    const progress = createProgressReporter('lines', 'send', { write: (t) => lines.push(t) }, () => 0);
+    progress.connection({ state: 'lost', attempt: 1, reason: 'connection reset' });
+    progress.connection({ state: 'back', session: 'resumed', downSeconds: 2.5 });
+    expect(lines).toEqual(['send: daemon lost (connection reset), reconnecting (attempt 1)…\n', 'send: daemon back after 2.5 s (session resumed), continuing\n']);
+    const json: string[] = [];
+    createProgressReporter('json', 'receive', { write: (t) => json.push(t) }, () => 0).connection({ state: 'back', session: 'restarted', downSeconds: 1 });
+    expect(JSON.parse(json[0]!)).toEqual({ event: 'connection', direction: 'receive', state: 'back', session: 'restarted', downSeconds: 1 });
   });
 
   it('writes one line per whole percent (or second), and always the final state; JSON lines with --json', () => {
@@ -155,9 +193,12 @@ describe('key and state files', () => {
     await createKeyFile(path, key);
     expect(statSync(path).mode & 0o777).toBe(0o600);
     await expect(createKeyFile(path, key)).rejects.toBeInstanceOf(ConfigError);
-    const pending = { name: 'f', size: 3, digest: 'ab', startIndex: new Uint8Array(104).fill(4) };
+    const pending = { name: 'f', size: 3, digest: 'ab', startIndex: new Uint8Array(104).fill(4), resumeFrom: null };
     await saveKeyFile(path, { ...key, pending });
     expect(await loadKeyFile(path)).toEqual({ ...key, pending });
+    const resuming = { ...pending, resumeFrom: { box: 17, index: new Uint8Array(104).fill(5) } };
+    await saveKeyFile(path, { ...key, pending: resuming });
+    expect(await loadKeyFile(path)).toEqual({ ...key, pending: resuming });
     writeFileSync(join(dir, 'bad.key'), '{"format":"pigeonhole-cp-key","version":1,"writeCap":"AAAA"}');
     await expect(loadKeyFile(join(dir, 'bad.key'))).rejects.toThrow(/writeCap/);
   });
@@ -165,8 +206,19 @@ describe('key and state files', () => {
   it('keeps the receive position per channel and refuses another channel’s state', async () => {
     const path = join(dir, 'state.json');
     expect(await loadReceiveState(path, key.readCap)).toBeNull();
-    await saveReceiveState(path, key.readCap, { nextIndex: key.nextIndex, received: [] });
+    await saveReceiveState(path, key.readCap, { nextIndex: key.nextIndex, received: [], partial: null, skipped: [] });
     expect((await loadReceiveState(path, key.readCap))!.nextIndex).toEqual(key.nextIndex);
+    const partial = {
+      startIndex: key.nextIndex,
+      header: { name: 'big.bin', size: 5000, digest: new Uint8Array(32).fill(6) },
+      resumeFrom: { box: 3, index: new Uint8Array(104).fill(7), length: 5060, boxSize: 1549 },
+      tempName: '.pigeonhole-cp-0123456789abcdef.part',
+      contentBytes: 4551,
+    };
+    await saveReceiveState(path, key.readCap, { nextIndex: key.nextIndex, received: [], partial, skipped: [] });
+    expect((await loadReceiveState(path, key.readCap))!.partial).toEqual(partial);
+    await saveReceiveState(path, key.readCap, { nextIndex: key.nextIndex, received: [], partial: { ...partial, tempName: '../../etc/passwd' }, skipped: [] });
+    await expect(loadReceiveState(path, key.readCap)).rejects.toThrow(/partial.tempName/);
     await expect(loadReceiveState(path, new Uint8Array(136).fill(9))).rejects.toThrow(/another channel/);
   });
 });

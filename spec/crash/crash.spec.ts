@@ -204,5 +204,5 @@ describe('crash test control', () => {
     expect(figures.killpoints).toBe(1);
     expect(figures.lost).toBe(1);
     expect(figures.overwritten).toBe(1);
-  }, 60_000);
+  });
 });

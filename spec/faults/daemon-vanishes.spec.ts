@@ -18,6 +18,7 @@ import {
   ConnectionLostError,
   RequestTimeoutError,
   ThinClient,
+  type EncryptResult,
   TransportError,
   type KeypairResult,
   type ThinClientOptions,
@@ -34,7 +35,7 @@ interface Env {
   readonly client: ThinClient;
   readonly keys: KeypairResult;
   /** A write's sealed envelope, for a raw start_resending that stays pending. */
-  readonly sealed: { messageCiphertext: Uint8Array; envelopeDescriptor: Uint8Array; envelopeHash: Uint8Array };
+  readonly sealed: EncryptResult;
 }
 
 async function withVanishingDaemon(seed: string, options: ThinClientOptions, body: (env: Env) => Promise<void>): Promise<void> {

@@ -8,7 +8,9 @@
  *   spec choose a `ManualSimClock` or state why real time cannot change its
  *   outcome;
  * - a sleep (a Promise resolved by `setTimeout`, `firstValueFrom(timer(…))`);
- * - a reading of the wall clock (`Date.now()`, `performance.now()`).
+ * - a reading of the wall clock (`Date.now()`, `performance.now()`);
+ * - a jest timeout shorter than the default (`}, 30_000);` closing a test
+ *   or hook): timeouts only detect hangs, and a loaded machine is slow.
  *
  * A line may still do one of these if it, or the line above it, carries a
  * `real-time:` comment with the reason (a deadline that only detects hangs,
@@ -33,6 +35,13 @@ const RULES: readonly { readonly name: string; readonly pattern: RegExp }[] = [
   { name: 'sleep on a real timer', pattern: /setTimeout\(\s*(resolve|res|r|done|ok)\s*[,)]|=>\s*setTimeout\(\s*(resolve|res|r|done|ok)\b|(first|last)ValueFrom\(\s*timer\(/ },
   { name: 'wall-clock reading', pattern: /\bDate\.now\(\)|\bperformance\.now\(\)/ },
 ];
+/** A test's or hook's own timeout, on the line that closes it (marbles schedule in virtual time and are not checked). */
+const SHORT_JEST_TIMEOUT = /^\s*\}\)?, ([0-9_]+)\);?$/;
+const JEST_DEFAULT_TIMEOUT_MS = 120_000;
+const isShortJestTimeout = (rel: string, line: string): boolean => {
+  const match = SHORT_JEST_TIMEOUT.exec(line);
+  return !rel.startsWith('marbles/') && match !== null && Number(match[1]!.replace(/_/g, '')) < JEST_DEFAULT_TIMEOUT_MS;
+};
 
 function specFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -54,6 +63,7 @@ function findings(): string[] {
       const annotated = /real-time:\s*\S/.test(line) || /real-time:\s*\S/.test(lines[i - 1] ?? '');
       if (annotated) return;
       for (const rule of RULES) if (rule.pattern.test(line)) out.push(`${rel}:${i + 1}: ${rule.name}: ${line.trim()}`);
+      if (isShortJestTimeout(rel, line)) out.push(`${rel}:${i + 1}: jest timeout shorter than the default: ${line.trim()}`);
     });
   }
   return out;
@@ -71,5 +81,8 @@ describe('deterministic specs', () => {
     expect(probe('await firstValueFrom(timer(5));')).toHaveLength(1);
     expect(probe('const epoch = Math.floor(Date.now() / 1200000);')).toHaveLength(1);
     expect(probe('const sim = await startSpecSimulator({ clock });')).toEqual([]);
+    expect(isShortJestTimeout('spec/x.spec.ts', '  }, 30_000);')).toBe(true);
+    expect(isShortJestTimeout('spec/x.spec.ts', '  }, 300_000);')).toBe(false);
+    expect(isShortJestTimeout('marbles/x.marble.ts', '      }, 3);')).toBe(false);
   });
 });

@@ -87,7 +87,7 @@ describe('how-to: cancel in-flight operations', () => {
       await waitForStats(sim, (s) => s.arqInFlight === 1, client);
 
       const hash = writeCapHash(temp.writeCap);
-      expect(hash).toEqual(blake2b256(temp.writeCap));
+      expect(hash).toEqual(blake2b256(temp.writeCap.exposeBytes()));
       await firstValueFrom(client.cancelResendingCopyCommand(hash));
       await expect(copying).rejects.toBeInstanceOf(StartResendingCancelledError);
       expect(sim.stats().arqInFlight).toBe(0);

@@ -4,7 +4,6 @@
  * SDK's one-call `write` / `read`.
  */
 import { firstValueFrom } from 'rxjs';
-import { bytesEqual } from 'katzenpost-rx';
 import { daemonBarrier, seedOf, text, utf8, withSim } from './support/howto-env.js';
 
 describe('how-to: create a Pigeonhole channel', () => {
@@ -16,7 +15,7 @@ describe('how-to: create a Pigeonhole channel', () => {
       const { writeCap, readCap, firstMessageIndex } = await firstValueFrom(client.newKeypair(seed));
       expect([writeCap.length, readCap.length, firstMessageIndex.length]).toEqual([168, 136, 104]);
       const again = await firstValueFrom(client.newKeypair(seed));
-      expect(bytesEqual(again.writeCap, writeCap)).toBe(true);
+      expect(again.writeCap.equals(writeCap)).toBe(true);
       await daemonBarrier(client);
       expect(sim.stats().pendingMixnetRequests).toBe(0);
       expect(sim.stats().boxes).toBe(0);

@@ -8,7 +8,7 @@
  * back with `readStream$` (it takes the box size from the first box).
  */
 import { firstValueFrom, lastValueFrom, toArray } from 'rxjs';
-import { BoxIDNotFoundError, DaemonInternalError, bytesEqual, fromHex, toHex, type CourierDestination, type ThinClient } from 'katzenpost-rx';
+import { BoxIDNotFoundError, DaemonInternalError, bytesEqual, fromHex, toHex, type CourierDestination, type SecretInput, type ThinClient } from 'katzenpost-rx';
 import { concatBytes, framed, pattern, seedOf, withSim } from './support/howto-env.js';
 
 /** Reads a framed payload back whole. */
@@ -17,7 +17,7 @@ async function readAll(client: ThinClient, readCap: Uint8Array, index: Uint8Arra
 }
 
 /** Writes copy-stream elements in order, one per box, from the temporary channel's first index. */
-async function writeElements(client: ThinClient, temp: { writeCap: Uint8Array; firstMessageIndex: Uint8Array }, elements: Uint8Array[], from = temp.firstMessageIndex): Promise<Uint8Array> {
+async function writeElements(client: ThinClient, temp: { writeCap: SecretInput; firstMessageIndex: Uint8Array }, elements: Uint8Array[], from = temp.firstMessageIndex): Promise<Uint8Array> {
   let tempIndex = from;
   for (const element of elements) {
     const sealed = await firstValueFrom(client.encryptWrite(element, temp.writeCap, tempIndex));

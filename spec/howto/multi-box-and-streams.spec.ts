@@ -108,7 +108,7 @@ describe('how-to: send and receive a large payload (stream API)', () => {
 
       // nextIndex is where the writer continues: totalBoxes steps after the first index.
       const start = await firstValueFrom(client.getMessageBoxIndexCounter(firstMessageIndex));
-      expect(await firstValueFrom(client.getMessageBoxIndexCounter(last.nextIndex))).toBe(start + BigInt(totalBoxes));
+      expect(await firstValueFrom(client.getMessageBoxIndexCounter(last.nextIndex!))).toBe(start + BigInt(totalBoxes));
 
       let received = 0;
       const chunks: Uint8Array[] = [];

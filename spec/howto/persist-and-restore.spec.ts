@@ -29,10 +29,10 @@ describe('how-to: persist and restore channel state', () => {
       const before = await connectClient(sim);
       const channel = await firstValueFrom(before.newKeypair(seedOf('persist')));
       let index = channel.firstMessageIndex;
-      let disk = save(channel.writeCap, channel.readCap, index);
+      let disk = save(channel.writeCap.exposeBytes(), channel.readCap, index);
       for (const message of ['first', 'second']) {
         index = await firstValueFrom(before.write(channel.writeCap, index, utf8(message)));
-        disk = save(channel.writeCap, channel.readCap, index); // persist before treating the write as done
+        disk = save(channel.writeCap.exposeBytes(), channel.readCap, index); // persist before treating the write as done
       }
       await before.close();
 

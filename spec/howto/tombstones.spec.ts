@@ -3,11 +3,11 @@
  * reading, and tombstone a range atomically via a copy stream.
  */
 import { firstValueFrom, lastValueFrom, take, toArray } from 'rxjs';
-import { TombstoneError, isExpectedOutcome, type ThinClient } from 'katzenpost-rx';
+import { TombstoneError, isExpectedOutcome, type SecretInput, type ThinClient } from 'katzenpost-rx';
 import { seedOf, text, utf8, withSim } from './support/howto-env.js';
 
 /** Writes `messages` from the channel's first index; returns the indices written and the next one. */
-async function fill(client: ThinClient, writeCap: Uint8Array, first: Uint8Array, messages: string[]): Promise<{ indices: Uint8Array[]; next: Uint8Array }> {
+async function fill(client: ThinClient, writeCap: SecretInput, first: Uint8Array, messages: string[]): Promise<{ indices: Uint8Array[]; next: Uint8Array }> {
   const indices: Uint8Array[] = [];
   let index = first;
   for (const message of messages) {

@@ -68,7 +68,7 @@ describe('local requests with a document', () => {
       expect(again.writeCap).toEqual(a.writeCap);
       expect(other.writeCap).not.toEqual(a.writeCap);
       // ReadCap = public key ‖ index = the write cap's bytes 32…168.
-      expect(a.readCap).toEqual(a.writeCap!.subarray(32));
+      expect(a.readCap).toEqual(a.writeCap!.exposeBytes().subarray(32));
       expect(a.readCap!.subarray(32)).toEqual(a.firstMessageIndex);
       // Idx64 starts at a pseudo-random value, not 0.
       expect(idx64(a.firstMessageIndex!)).not.toBe(0n);
@@ -239,7 +239,7 @@ describe('local requests with a document', () => {
       expect(opened.errorCode).toBe(0);
       expect(new TextDecoder().decode(opened.whoReply!)).toBe('bob here');
       expect(opened.salt).toEqual(induct.salt);
-      expect(opened.mutatedMessageWriteCap!.subarray(32)).toEqual(induct.mutatedMessageReadCap);
+      expect(opened.mutatedMessageWriteCap!.exposeBytes().subarray(32)).toEqual(induct.mutatedMessageReadCap);
       const derived = await ask('voucher_derive_stream_reply', { type: 'voucher_derive_stream', queryId: qid(), voucher: mint.voucher });
       expect(derived.voucherWriteCap).toEqual(mint.voucherWriteCap);
       expect(induct.voucherReadCap).toEqual(mint.voucherReadCap);

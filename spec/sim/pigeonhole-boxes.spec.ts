@@ -113,7 +113,7 @@ describe('box store semantics', () => {
     expect((await ph.result(ph.startRead(readCap, other, encrypted))).errorCode).toBe(23);
     const foreign = await ph.encryptRead(readCap, index);
     const mismatched = await ph.encryptRead(readCap, index);
-    expect((await ph.result(ph.startRead(readCap, index, mismatched, { descriptor: foreign.envelopeDescriptor! }))).errorCode).toBe(22);
+    expect((await ph.result(ph.startRead(readCap, index, mismatched, { descriptor: foreign.envelopeDescriptor!.exposeBytes() }))).errorCode).toBe(22);
     expect(await ph.write(writeCap, other, new Uint8Array(0))).toBe(0);
     const tomb = await ph.encryptRead(readCap, other);
     expect((await ph.result(ph.startRead(readCap, index, tomb))).errorCode).toBe(25);

@@ -79,7 +79,30 @@ describe('FrameDecoder', () => {
   it('refuses an oversize prefix split across chunks', () => {
     const decoder = new FrameDecoder(10);
     decoder.push(Uint8Array.of(0, 0), () => undefined);
-    expect(() => decoder.push(Uint8Array.of(0, 11), () => undefined)).toThrow(new FrameTooLargeError(11, 10));
+    expect(() => decoder.push(Uint8Array.of(0, 11), () => undefined)).toThrow(/^frame length 11 exceeds the limit of 10 bytes/);
+  });
+
+  it('says "not a kpclientd thin-client endpoint" when the very first length is absurd (issue 13: an HTTP server)', () => {
+    const http = new TextEncoder().encode('HTTP/1.1 400 Bad Request\r\n\r\n');
+    for (const chunks of [[http], [http.subarray(0, 2), http.subarray(2)]]) {
+      const decoder = new FrameDecoder();
+      let thrown: unknown;
+      try {
+        for (const chunk of chunks) decoder.push(chunk, () => undefined);
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toBeInstanceOf(FrameTooLargeError);
+      expect((thrown as Error).message).toBe(
+        'frame length 1213486160 exceeds the limit of 41943040 bytes: this is not a kpclientd thin-client endpoint (it began with "HTTP") — check the address in the configuration',
+      );
+    }
+  });
+
+  it('does not blame the endpoint for an oversize frame after good ones', () => {
+    const decoder = new FrameDecoder(10);
+    decoder.push(Uint8Array.from(naiveFrame([1])), () => undefined);
+    expect(() => decoder.push(Uint8Array.of(0, 0, 0, 11), () => undefined)).toThrow(new FrameTooLargeError(11, 10));
   });
 
   it('accepts a body of exactly the cap', () => {

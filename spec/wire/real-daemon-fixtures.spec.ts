@@ -57,9 +57,9 @@ describe('frames captured from the real kpclientd v0.0.99', () => {
     const reply = decode('new-keypair-reply');
     if (reply.type !== 'new_keypair_reply') throw new Error(reply.type);
     expect([reply.writeCap?.length, reply.readCap?.length, reply.firstMessageIndex?.length]).toEqual([168, 136, 104]);
-    expect(reply.readCap!.subarray(0, 32)).toEqual(reply.writeCap!.subarray(32, 64));
-    expect(reply.readCap!.subarray(32)).toEqual(reply.writeCap!.subarray(64));
-    expect(reply.firstMessageIndex).toEqual(reply.writeCap!.subarray(64));
+    expect(reply.readCap!.subarray(0, 32)).toEqual(reply.writeCap!.exposeBytes().subarray(32, 64));
+    expect(reply.readCap!.subarray(32)).toEqual(reply.writeCap!.exposeBytes().subarray(64));
+    expect(reply.firstMessageIndex).toEqual(reply.writeCap!.exposeBytes().subarray(64));
   });
 
   it('reads a 64-bit counter exactly (little-endian Idx64 of the index)', () => {

@@ -5,9 +5,11 @@ import { bytesEqual } from '../core/hex.js';
 import { cryptoRandom, type RandomSource } from '../core/random-source.js';
 import { InvalidArgumentError, ProtocolError } from '../errors/local-errors.js';
 import { CopyCommandFailedError } from '../errors/thin-client-errors.js';
+import { BoxAlreadyExistsError } from '../errors/replica-errors.js';
 import { WireSizes } from '../wire/constants.js';
 import {
   ChannelExistsError,
+  ChannelOutOfStepError,
   ChannelNotFoundError,
   OutboxDeliveryError,
   ReadOnlyChannelError,
@@ -30,6 +32,13 @@ export interface ChannelManagerOptions {
   readonly now?: () => number;
   /** Randomness for channel and temporary-channel seeds (default: the CSPRNG). */
   readonly random?: RandomSource;
+  /**
+   * Write the first box of each channel strictly, failing with
+   * `ChannelOutOfStepError` if it holds other content (default true). Only
+   * for comparisons with upstream's behaviour: false writes every box
+   * idempotently, so a store behind its channel loses messages silently.
+   */
+  readonly verifyNextBox?: boolean;
 }
 
 /** Options of `messages$`. */
@@ -68,6 +77,8 @@ interface ChainTail {
 }
 
 const MAX_NAME_LENGTH = 255;
+/** Replica error code BoxAlreadyExists (PROTOCOL.md §7.2). */
+const BOX_ALREADY_EXISTS = 10;
 
 function checkName(name: unknown): string {
   if (typeof name !== 'string' || name.length === 0 || name.length > MAX_NAME_LENGTH) {
@@ -133,6 +144,8 @@ export class ChannelEngine {
   private readonly random: RandomSource;
   private readonly locks = new Map<string, Promise<void>>();
   private readonly inflight = new Map<number, Promise<SentMessage[]>>();
+  /** Channels whose next box this engine has found free (or ours): later sends need no check. */
+  private readonly inStep = new Set<string>();
 
   constructor(
     readonly client: ThinClient,
@@ -154,7 +167,8 @@ export class ChannelEngine {
       const record: ChannelRecord = {
         name,
         owned: true,
-        writeCap: keys.writeCap,
+        // The store persists the bytes themselves (it is created 0600).
+        writeCap: keys.writeCap.exposeBytes(),
         readCap: keys.readCap,
         firstIndex: keys.firstMessageIndex,
         firstPosition: 0,
@@ -241,7 +255,7 @@ export class ChannelEngine {
             kind: 'box',
             tombstone: false,
             messageCiphertext: envelope.messageCiphertext,
-            envelopeDescriptor: envelope.envelopeDescriptor,
+            envelopeDescriptor: envelope.envelopeDescriptor.exposeBytes(),
             envelopeHash: envelope.envelopeHash,
           },
           createdAt: this.now(),
@@ -283,7 +297,7 @@ export class ChannelEngine {
               kind: 'box',
               tombstone: true,
               messageCiphertext: envelope.messageCiphertext,
-              envelopeDescriptor: envelope.envelopeDescriptor,
+              envelopeDescriptor: envelope.envelopeDescriptor.exposeBytes(),
               envelopeHash: envelope.envelopeHash,
             },
             createdAt: this.now(),
@@ -371,7 +385,7 @@ export class ChannelEngine {
     try {
       return await this.transmit(entry);
     } catch (error) {
-      throw error instanceof OutboxDeliveryError ? error : new OutboxDeliveryError(name, entry.seq, error);
+      throw error instanceof OutboxDeliveryError || error instanceof ChannelOutOfStepError ? error : new OutboxDeliveryError(name, entry.seq, error);
     }
   }
 
@@ -461,14 +475,27 @@ export class ChannelEngine {
       const name = entry.slots[0]!.channel;
       const record = await this.store.transaction((tx) => tx.channel(name));
       if (record?.writeCap == null) return; // deleted meanwhile: commit drops the entry
-      await firstValueFrom(
-        this.client.startResendingEncryptedMessage({
-          writeCap: record.writeCap,
-          messageCiphertext: operation.messageCiphertext,
-          envelopeDescriptor: operation.envelopeDescriptor,
-          envelopeHash: operation.envelopeHash,
-        }),
-      );
+      // The first write of a channel in this engine's life is made strictly: a box
+      // that already holds other content means the store is behind the channel (a
+      // restored backup), and the default, idempotent write would report success
+      // while the message vanished. Our own earlier write of this very entry is no
+      // conflict: it is the same ciphertext, which replicas accept. One more round
+      // trip, once per channel; after it, this engine is the channel's only writer.
+      const strict = this.options.verifyNextBox !== false && !this.inStep.has(name);
+      try {
+        await firstValueFrom(
+          this.client.startResendingEncryptedMessage({
+            writeCap: record.writeCap,
+            messageCiphertext: operation.messageCiphertext,
+            envelopeDescriptor: operation.envelopeDescriptor,
+            envelopeHash: operation.envelopeHash,
+            noIdempotentBoxAlreadyExists: strict,
+          }),
+        );
+      } catch (error) {
+        throw error instanceof BoxAlreadyExistsError ? new ChannelOutOfStepError(name, entry.seq) : error;
+      }
+      this.inStep.add(name);
       return;
     }
     // A copy: the same temporary channel (deterministic in its seed) and the
@@ -478,6 +505,8 @@ export class ChannelEngine {
       await this.runCopy(operation.tempSeed, operation.elements);
     } catch (error) {
       if (!(error instanceof CopyCommandFailedError)) throw error;
+      // A destination box held other content (replica code 10): out of step, as for a box write.
+      if (error.replicaErrorCode === BOX_ALREADY_EXISTS) throw new ChannelOutOfStepError(entry.slots[0]!.channel, entry.seq);
       // The temporary channel may be spent: after a successful copy the
       // courier tombstones it, so re-running it on another courier (no
       // cached result there) fails on the tombstones — and a failure is

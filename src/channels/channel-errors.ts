@@ -60,6 +60,28 @@ export class ChannelStoreError extends KatzenpostError {
 }
 
 /**
+ * The channel's next box already holds other content: this store is behind
+ * the channel — restored from a backup, or the channel is also written
+ * from another copy of the store. Nothing was sent: the entry stays queued
+ * (retrying cannot help), so no message silently vanishes into a box that
+ * was already taken.
+ */
+export class ChannelOutOfStepError extends KatzenpostError {
+  override readonly name = 'ChannelOutOfStepError';
+  constructor(
+    readonly channel: string,
+    readonly seq: number,
+  ) {
+    super(
+      'ERR_CHANNEL_OUT_OF_STEP',
+      `channel ${JSON.stringify(channel)}: its next box already holds other content, so this store is behind the channel ` +
+        '(restored from a backup, or the channel is written from another copy of the store). Nothing was sent; ' +
+        `outbox entry ${seq} stays queued. Use the store that wrote the channel last.`,
+    );
+  }
+}
+
+/**
  * The operation is durably queued in the outbox (sequence `seq`) but its
  * transmission failed (`cause`). It is not lost: `flush()`, `recover()` or
  * the next send retries it with the same ciphertext. Do not send the

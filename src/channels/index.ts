@@ -29,6 +29,7 @@ export type { SharedReadCapability } from './read-capability.js';
 export {
   ChannelExistsError,
   ChannelNotFoundError,
+  ChannelOutOfStepError,
   ChannelStoreError,
   OutboxDeliveryError,
   ReadCapabilityFormatError,

@@ -1,3 +1,4 @@
+import { chmod, open } from 'node:fs/promises';
 import { ChannelExistsError, ChannelNotFoundError, ChannelStoreError } from './channel-errors.js';
 import type { ChannelStore, StoreTransaction } from './channel-store.js';
 import type {
@@ -105,9 +106,12 @@ export class SqliteChannelStore implements ChannelStore {
   /**
    * Opens or creates the database at `path` (`':memory:'` for a private
    * in-memory one), through `options.backend` or the first driver that
-   * works here.
+   * works here. The file holds write capabilities: it is created with mode
+   * 0600 whatever the umask (and an existing one is restricted to 0600),
+   * and SQLite gives its `-wal` and `-shm` files the database file's mode.
    */
   static async open(path: string, options: { readonly backend?: SqliteBackend } = {}): Promise<SqliteChannelStore> {
+    if (isFilePath(path)) await restrictToOwner(path);
     const db = await openSqlite(path, options.backend);
     try {
       // busy_timeout: wait up to 5 s for another process's transaction instead of failing at once.
@@ -146,6 +150,34 @@ export class SqliteChannelStore implements ChannelStore {
     if (this.closed) return;
     this.closed = true;
     this.db.close();
+  }
+}
+
+/** A database path that names a file (not `:memory:`, a temporary `''`, or a `file:` URI). */
+function isFilePath(path: string): boolean {
+  return path !== '' && path !== ':memory:' && !path.startsWith('file:');
+}
+
+/**
+ * Creates the database file empty with mode 0600 before SQLite opens it
+ * (SQLite would create it 0644 under the usual umask 022, and makes its
+ * journal files match the database file's mode), or narrows an existing
+ * one — and journal files a crash left — to 0600 (stores made by earlier
+ * versions were world-readable).
+ */
+async function restrictToOwner(path: string): Promise<void> {
+  try {
+    await (await open(path, 'wx', 0o600)).close();
+    return;
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== 'EEXIST') throw new ChannelStoreError(`${path}: cannot create the database file`, { cause: error });
+  }
+  for (const file of [path, `${path}-wal`, `${path}-shm`, `${path}-journal`]) {
+    // Absent journals are fine; so is a file owned by someone else (EPERM): not ours to change.
+    await chmod(file, 0o600).catch((error: unknown) => {
+      const code = (error as { code?: unknown }).code;
+      if (code !== 'ENOENT' && code !== 'EPERM') throw new ChannelStoreError(`${file}: cannot restrict it to its owner (mode 0600)`, { cause: error });
+    });
   }
 }
 

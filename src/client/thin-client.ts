@@ -54,12 +54,14 @@ import { prepareWrite, transmit, whenOnline, type PreparedWrite } from './offlin
 import { RequestEngine, type RequestOptions } from './request-engine.js';
 import { copySend, copyTombstones, type CopyDestination, type CopySendOptions } from './streams/copy-send.js';
 import { read, type ReadOptions } from './streams/read.js';
-import { readStream$, type ReadStreamOptions } from './streams/read-stream.js';
+import { readStream$, readStreamBoxes$, type ReadStreamOptions, type StreamBox } from './streams/read-stream.js';
 import { tail$, type StreamMessage, type TailOptions } from './streams/tail.js';
 import { write, type WriteOptions } from './streams/write.js';
 import { writeStream, type WriteStreamOptions, type WriteStreamProgress } from './streams/write-stream.js';
 import type { ThinClientOptions } from './thin-client-options.js';
 import { checkBytes } from './validate.js';
+import { checkClientOptions } from './validate-options.js';
+import type { SecretInput } from '../wire/secret-bytes.js';
 
 /**
  * A thin client of the Katzenpost client daemon (`kpclientd`), the RxJS
@@ -117,6 +119,7 @@ export class ThinClient {
    */
   constructor(config: ThinClientConfig | Readonly<Record<string, unknown>>, options: ThinClientOptions = {}) {
     this.config = validateConfig(config);
+    checkClientOptions(options);
     this.options = options;
     const random: RandomSource = options.random ?? cryptoRandom;
     // Ids are drawn on every request: from a pool (randomBytes, for seeds, is not).
@@ -385,7 +388,7 @@ export class ThinClient {
    * const seed = crypto.getRandomValues(new Uint8Array(32));
    * const { writeCap, readCap, firstMessageIndex } = await firstValueFrom(client.newKeypair(seed));
    */
-  newKeypair(seed: Uint8Array, options?: RequestOptions): Observable<KeypairResult> {
+  newKeypair(seed: SecretInput, options?: RequestOptions): Observable<KeypairResult> {
     return newKeypair(this.context, seed, options);
   }
 
@@ -432,7 +435,7 @@ export class ThinClient {
    * const envelope = await firstValueFrom(client.encryptWrite(text, writeCap, index));
    * await firstValueFrom(client.startResendingEncryptedMessage({ writeCap, ...envelope }));
    */
-  encryptWrite(plaintext: Uint8Array, writeCap: Uint8Array, messageBoxIndex: Uint8Array, options?: RequestOptions): Observable<EncryptResult> {
+  encryptWrite(plaintext: Uint8Array, writeCap: SecretInput, messageBoxIndex: Uint8Array, options?: RequestOptions): Observable<EncryptResult> {
     return encryptWrite(this.context, plaintext, writeCap, messageBoxIndex, options);
   }
 
@@ -509,7 +512,7 @@ export class ThinClient {
    * @example
    * const { envelopes, next } = await firstValueFrom(client.tombstoneRange(writeCap, index, 3));
    */
-  tombstoneRange(writeCap: Uint8Array, start: Uint8Array, maxCount: number, options?: RequestOptions): Observable<TombstoneRangeResult> {
+  tombstoneRange(writeCap: SecretInput, start: Uint8Array, maxCount: number, options?: RequestOptions): Observable<TombstoneRangeResult> {
     return tombstoneRange(this.context, writeCap, start, maxCount, options);
   }
 
@@ -523,7 +526,7 @@ export class ThinClient {
    */
   createCourierEnvelopesFromPayload(
     payload: Uint8Array,
-    destWriteCap: Uint8Array,
+    destWriteCap: SecretInput,
     destStartIndex: Uint8Array,
     isStart: boolean,
     isLast: boolean,
@@ -559,7 +562,7 @@ export class ThinClient {
    * const { envelopes } = await firstValueFrom(client.createCourierEnvelopesFromTombstoneRange(writeCap, start, 10, true, true));
    */
   createCourierEnvelopesFromTombstoneRange(
-    destWriteCap: Uint8Array,
+    destWriteCap: SecretInput,
     destStartIndex: Uint8Array,
     maxCount: number,
     isStart: boolean,
@@ -587,7 +590,7 @@ export class ThinClient {
    * @example
    * await firstValueFrom(client.startResendingCopyCommand(temp.writeCap));
    */
-  startResendingCopyCommand(writeCap: Uint8Array, courier?: CourierDestination, options?: RequestOptions): Observable<void> {
+  startResendingCopyCommand(writeCap: SecretInput, courier?: CourierDestination, options?: RequestOptions): Observable<void> {
     return startResendingCopyCommand(this.context, writeCap, courier, options);
   }
 
@@ -609,7 +612,7 @@ export class ThinClient {
    * @example
    * index = await firstValueFrom(client.write(writeCap, index, new TextEncoder().encode('hello')));
    */
-  write(writeCap: Uint8Array, index: Uint8Array, plaintext: Uint8Array, options?: WriteOptions): Observable<Uint8Array> {
+  write(writeCap: SecretInput, index: Uint8Array, plaintext: Uint8Array, options?: WriteOptions): Observable<Uint8Array> {
     return write(this.context, writeCap, index, plaintext, options);
   }
 
@@ -636,7 +639,7 @@ export class ThinClient {
    * @example
    * client.writeStream(writeCap, index, fileBytes).subscribe((p) => bar.update(p.boxesDone / p.totalBoxes));
    */
-  writeStream(writeCap: Uint8Array, index: Uint8Array, payload: Uint8Array, options?: WriteStreamOptions): Observable<WriteStreamProgress> {
+  writeStream(writeCap: SecretInput, index: Uint8Array, payload: Uint8Array, options?: WriteStreamOptions): Observable<WriteStreamProgress> {
     return writeStream(this.context, writeCap, index, payload, options);
   }
 
@@ -657,6 +660,17 @@ export class ThinClient {
    */
   readStream$(readCap: Uint8Array, index: Uint8Array, options?: ReadStreamOptions): Observable<Uint8Array> {
     return readStream$(this.context, readCap, index, options);
+  }
+
+  /**
+   * `readStream$` box by box, each with the position to resume from
+   * (`options.resumeFrom`) after an interruption.
+   *
+   * @example
+   * client.readStreamBoxes$(readCap, index, { resumeFrom: saved }).pipe(concatMap(async (b) => { await append(b.data); await save(b.resumeFrom); }));
+   */
+  readStreamBoxes$(readCap: Uint8Array, index: Uint8Array, options?: ReadStreamOptions): Observable<StreamBox> {
+    return readStreamBoxes$(this.context, readCap, index, options);
   }
 
   /**
@@ -705,7 +719,7 @@ export class ThinClient {
    * @example
    * await firstValueFrom(client.copyTombstones(writeCap, start, 10));
    */
-  copyTombstones(writeCap: Uint8Array, start: Uint8Array, count: number, options?: CopySendOptions): Observable<Uint8Array> {
+  copyTombstones(writeCap: SecretInput, start: Uint8Array, count: number, options?: CopySendOptions): Observable<Uint8Array> {
     return copyTombstones(this.context, writeCap, start, count, options);
   }
 
@@ -723,7 +737,7 @@ export class ThinClient {
    * save(prepared); // your storage
    * index = prepared.nextMessageBoxIndex;
    */
-  prepareWrite(writeCap: Uint8Array, index: Uint8Array, plaintext: Uint8Array, options?: RequestOptions): Observable<PreparedWrite> {
+  prepareWrite(writeCap: SecretInput, index: Uint8Array, plaintext: Uint8Array, options?: RequestOptions): Observable<PreparedWrite> {
     return prepareWrite(this.context, writeCap, index, plaintext, options);
   }
 

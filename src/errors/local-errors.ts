@@ -29,15 +29,29 @@ export class TransportError extends KatzenpostError {
   }
 }
 
-/** A frame announced a body larger than the 40 MiB protocol cap (PROTOCOL.md §1.1). */
+/**
+ * A frame announced a body larger than the 40 MiB protocol cap (PROTOCOL.md §1.1).
+ * When it is the very first frame of a connection, the peer is almost
+ * certainly not kpclientd at all (an HTTP server answers "HTTP", i.e. a
+ * length of 1 213 486 160): the message says so, quoting those four bytes
+ * when they are printable.
+ */
 export class FrameTooLargeError extends KatzenpostError {
   override readonly name = 'FrameTooLargeError';
   constructor(
     readonly length: number,
     readonly limit: number,
+    /** The length prefix, when it was the connection's first frame. */
+    firstFrameHeader?: Uint8Array,
   ) {
-    super('ERR_FRAME_TOO_LARGE', `frame length ${length} exceeds the limit of ${limit} bytes`);
+    super('ERR_FRAME_TOO_LARGE', `frame length ${length} exceeds the limit of ${limit} bytes${firstFrameHeader ? notThinClient(firstFrameHeader) : ''}`);
   }
+}
+
+function notThinClient(header: Uint8Array): string {
+  const text = String.fromCharCode(...header);
+  const printable = /^[\x20-\x7e]{4}$/.test(text) ? ` (it began with "${text}")` : '';
+  return `: this is not a kpclientd thin-client endpoint${printable} — check the address in the configuration`;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { ProtocolError, ServiceNotFoundError } from '../errors/local-errors.js';
+import { InvalidArgumentError, ProtocolError, ServiceNotFoundError } from '../errors/local-errors.js';
 import type { PKIDocument } from './pki-document.js';
 import { cryptoRandom, randomIndex, type RandomSource } from './random-source.js';
 import { ServiceDescriptor } from './service-descriptor.js';
@@ -21,6 +21,7 @@ const MAX_ENDPOINT_BYTES = 32;
  * const { destinationIdHash, recipientQueueId } = echoes[0]!.toDestination();
  */
 export function findServices(doc: PKIDocument, capability: string): ServiceDescriptor[] {
+  if (typeof capability !== 'string' || capability === '') throw new InvalidArgumentError('capability', 'expected the name of a service capability, e.g. "echo"');
   const found: ServiceDescriptor[] = [];
   for (const node of doc.serviceNodes) {
     const kaetzchen = node.kaetzchen;

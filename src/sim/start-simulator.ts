@@ -16,6 +16,7 @@ import { SimPki } from './sim-pki.js';
 import { SimRandom } from './sim-random.js';
 import type { SimulatorOptions } from './simulator-options.js';
 import { thinClientToml } from './thin-client-toml.js';
+import { revealSecret, type SecretInput } from '../wire/secret-bytes.js';
 
 /**
  * A running simulator. Control methods act like the events they are named
@@ -74,7 +75,7 @@ export interface SimulatorHandle {
   /** Counters for tests: connections, sessions, pending mixnet requests, … */
   stats(): SimStats;
   /** What the replicas hold at (cap, index) — for tests; `cap` is a read or write cap. */
-  readBox(cap: Uint8Array, index: Uint8Array): BoxRead;
+  readBox(cap: SecretInput, index: Uint8Array): BoxRead;
 }
 
 /**
@@ -138,7 +139,7 @@ export function withControls<T extends object>(simulation: Simulation, extra: T)
     dropConnections: () => simulation.dropConnections(),
     publishNewDocument: () => simulation.publishNewDocument(),
     stats: () => simulation.stats(),
-    readBox: (cap: Uint8Array, index: Uint8Array) => simulation.readBox(cap, index),
+    readBox: (cap: SecretInput, index: Uint8Array) => simulation.readBox(cap, index),
   };
 }
 
@@ -238,7 +239,8 @@ export function createSimulation(options: SimulatorOptions = {}): Simulation {
     },
     publishNewDocument: () => pki.publish(),
     stats: () => daemon.stats(),
-    readBox(cap: Uint8Array, index: Uint8Array) {
+    readBox(secretOrCap: SecretInput, index: Uint8Array) {
+      const cap = revealSecret(secretOrCap);
       if ((cap.length !== WireSizes.writeCap && cap.length !== WireSizes.readCap) || index.length !== WireSizes.messageBoxIndex) {
         throw new InvalidArgumentError('readBox', 'expected a 168- or 136-byte cap and a 104-byte index');
       }

@@ -1,4 +1,5 @@
 import { emptyRedacted } from './redacted.js';
+import { revealSecret, SecretBytes } from './secret-bytes.js';
 import { ProtocolError } from '../errors/local-errors.js';
 import { cborDecoder as decoder, cborEncoder as encoder } from './cbor-instances.js';
 import { daemonFrameParts, scanDaemonFrame } from './daemon-frame-layout.js';
@@ -191,6 +192,8 @@ function encodeField(field: Field, value: unknown, name: string): unknown {
   switch (field.kind) {
     case 'bytes': {
       if (value === undefined || value === null) return field.omitEmpty ? OMIT : field.nonNull ? new Uint8Array(field.length ?? 0) : null;
+      // Secrets travel wrapped up to here: the wire is the only place their bytes go.
+      if (value instanceof SecretBytes) value = revealSecret(value);
       if (!(value instanceof Uint8Array)) throw new ProtocolError(`${name}: expected a Uint8Array`);
       if (field.length !== undefined && value.length !== field.length)
         throw new ProtocolError(`${name}: expected ${field.length} bytes, got ${value.length}`);
@@ -269,7 +272,7 @@ function decodeField(field: Field, value: unknown, path: string, asDaemon: boole
         fitted.set(value.subarray(0, field.length));
         return fitted;
       }
-      return ownedBytes(value, path, field.length);
+      return field.secret ? SecretBytes.adopt(ownedCopy(value, path, field.length)) : ownedBytes(value, path, field.length);
     case 'uint': {
       if (absent) return 0;
       const n = typeof value === 'bigint' && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
@@ -308,6 +311,12 @@ function decodeField(field: Field, value: unknown, path: string, asDaemon: boole
       if (!Array.isArray(value)) throw new ProtocolError(`${path}: expected an array`);
       return value.map((item, i) => fromWire(field.schema, item, `${path}[${i}]`, asDaemon));
   }
+}
+
+/** A secret gets its own copy whatever its size: a view would leave its bytes readable in the frame. */
+function ownedCopy(value: unknown, path: string, length: number | undefined): Uint8Array {
+  const bytes = ownedBytes(value, path, length);
+  return bytes.length < COPY_BELOW ? bytes : bytes.slice();
 }
 
 function ownedBytes(value: unknown, path: string, length: number | undefined): Uint8Array {

@@ -1,3 +1,5 @@
+import type { SecretBytes } from './secret-bytes.js';
+
 /**
  * Field descriptors: one table (see `request-schemas.ts`,
  * `response-schemas.ts`) drives encoding and decoding in both directions,
@@ -23,6 +25,8 @@ export interface BytesField {
   readonly nonNull?: boolean;
   /** `omitempty`: left out of the map when null or empty. */
   readonly omitEmpty?: boolean;
+  /** A secret (write capability, envelope descriptor …): decoded as a `SecretBytes`, which never prints. */
+  readonly secret?: boolean;
 }
 export interface UintField {
   readonly kind: 'uint';
@@ -90,9 +94,11 @@ export type Schema = { readonly [name: string]: Field };
 
 /** Value types as decoded (every field present; Go zero values for absent ones). */
 export type Decoded<F> = F extends BytesField
-  ? F['nonNull'] extends true
-    ? Uint8Array
-    : Uint8Array | null
+  ? F['secret'] extends true
+    ? SecretBytes | null
+    : F['nonNull'] extends true
+      ? Uint8Array
+      : Uint8Array | null
   : F extends UintField
     ? number
     : F extends Uint64Field
@@ -113,9 +119,9 @@ export type Decoded<F> = F extends BytesField
                     ? DecodedBody<S>[] | null
                     : never;
 
-/** Value types accepted for encoding (absent = null / zero / omitted). */
+/** Value types accepted for encoding (absent = null / zero / omitted); secrets may stay wrapped. */
 export type Encodable<F> = F extends BytesField
-  ? Uint8Array | null
+  ? Uint8Array | SecretBytes | null
   : F extends UintField
     ? number
     : F extends Uint64Field
@@ -149,6 +155,8 @@ export const array = <O extends { readonly nonNull?: true; readonly omitEmpty?: 
   ({ kind: 'bytes', wire, length, fixed: 'array', ...(options ?? ({} as O)) }) as { readonly kind: 'bytes'; readonly wire: string; readonly length: number; readonly fixed: 'array' } & O;
 /** BACAP binary of exact length (168 / 136 / 104). */
 export const bacap = (wire: string, length: number) => ({ kind: 'bytes', wire, length, fixed: 'bacap' }) as const satisfies BytesField;
+/** The same field, holding a secret (see {@link BytesField.secret}). */
+export const secret = <F extends BytesField>(field: F) => ({ ...field, secret: true }) as F & { readonly secret: true };
 export const uint8 = (wire: string, options: { omitEmpty?: true } = {}) => ({ kind: 'uint', wire, max: 0xff, ...options }) as const satisfies UintField;
 export const uint32 = (wire: string) => ({ kind: 'uint', wire, max: 0xffff_ffff }) as const satisfies UintField;
 /** A uint64 that stays below 2^53 in practice (epochs, seconds, nanoseconds). */

@@ -28,6 +28,8 @@ export class FrameDecoder {
   private body: Uint8Array | null = null;
   private bodyFilled = 0;
   private failure: FrameTooLargeError | null = null;
+  /** No frame has started yet: an absurd first length means the peer speaks another protocol. */
+  private firstFrame = true;
 
   constructor(private readonly maxBody: number = WireSizes.maxFrameBody) {}
 
@@ -51,7 +53,7 @@ export class FrameDecoder {
         // Fast path: a whole header and body inside this chunk → a view, no copy.
         if (this.headerFilled === 0 && end - cursor >= WireSizes.frameHeader) {
           const length = readUint32BE(chunk, cursor);
-          this.checkLength(length);
+          this.checkLength(length, chunk.subarray(cursor, cursor + WireSizes.frameHeader));
           if (end - cursor - WireSizes.frameHeader >= length) {
             const start = cursor + WireSizes.frameHeader;
             cursor = start + length;
@@ -70,7 +72,7 @@ export class FrameDecoder {
         if (this.headerFilled < WireSizes.frameHeader) return;
         const length = readUint32BE(this.header, 0);
         this.headerFilled = 0;
-        this.checkLength(length);
+        this.checkLength(length, this.header);
         if (length === 0) {
           // An empty body is a complete (undecodable) frame: the CBOR layer reports it.
           onFrame(new Uint8Array(0));
@@ -97,13 +99,15 @@ export class FrameDecoder {
     this.body = null;
     this.bodyFilled = 0;
     this.failure = null;
+    this.firstFrame = true;
   }
 
-  private checkLength(length: number): void {
+  private checkLength(length: number, header: Uint8Array): void {
     if (length > this.maxBody) {
-      this.failure = new FrameTooLargeError(length, this.maxBody);
+      this.failure = new FrameTooLargeError(length, this.maxBody, this.firstFrame ? header : undefined);
       throw this.failure;
     }
+    this.firstFrame = false;
   }
 
   private startBody(length: number): void {

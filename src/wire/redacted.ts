@@ -1,11 +1,14 @@
 /**
- * Keeps secrets out of `console.log` / `util.inspect` output: objects made
- * with {@link redacted} print their secret byte fields as
- * `[redacted N bytes]`. The fields themselves are untouched — applications
- * need the bytes — only their printed form changes.
+ * Keeps plaintexts (and any secret still held as plain bytes) out of
+ * `util.inspect` / Node's `console.log` and `JSON.stringify`: objects made
+ * with {@link redacted} print those byte fields as `[redacted N bytes]`.
+ * The fields themselves are untouched — applications need the bytes —
+ * only their printed form changes.
  *
- * Secrets (DESIGN.md, issue 4): write capabilities, seeds, envelope
- * descriptors (they hold a private key) and plaintexts/payloads.
+ * The secrets proper — write capabilities, seeds, envelope descriptors —
+ * are `SecretBytes` wherever the SDK hands them out, which print redacted
+ * everywhere, browser consoles included (see `secret-bytes.ts`). Listing
+ * their names here too covers objects that carry them as plain bytes.
  */
 export const SECRET_FIELDS: ReadonlySet<string> = new Set([
   'writeCap',
@@ -37,6 +40,10 @@ const redactingPrototype: object = Object.freeze({
   [inspectCustom](this: object, _depth: number, options: unknown, inspect?: Inspect): unknown {
     const view = redactedView(this);
     return inspect ? inspect(view, options) : view;
+  },
+  /** `JSON.stringify` of a result or event: the same view. */
+  toJSON(this: object): Record<string, unknown> {
+    return redactedView(this);
   },
 });
 

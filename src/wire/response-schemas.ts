@@ -1,5 +1,5 @@
 import { WireSizes as S } from './constants.js';
-import { array, bacap, bool, bytes, bytesList, error, struct, structList, text, textList, uint64, uint8, uintSafe } from './fields.js';
+import { array, bacap, bool, bytes, bytesList, error, secret, struct, structList, text, textList, uint64, uint8, uintSafe } from './fields.js';
 import { PigeonholeGeometrySchema, SphinxGeometrySchema } from './geometry-schemas.js';
 
 const queryId = array('query_id', S.queryId);
@@ -22,7 +22,7 @@ const encryptReply = {
   /** The CourierQuery to hand to `start_resending_encrypted_message`. */
   messageCiphertext: bytes('message_ciphertext'),
   /** Secret: contains a NIKE private key. */
-  envelopeDescriptor: bytes('envelope_descriptor'),
+  envelopeDescriptor: secret(bytes('envelope_descriptor')),
   envelopeHash: array('envelope_hash', S.hash),
   /** The index after the one encrypted for. */
   nextMessageBoxIndex: bacap('next_message_box_index', S.messageBoxIndex),
@@ -70,7 +70,7 @@ export const ResponseSchemas = {
   message_id_garbage_collected: { messageId: array('message_id', S.messageId) },
   new_keypair_reply: {
     queryId,
-    writeCap: bacap('write_cap', S.writeCap),
+    writeCap: secret(bacap('write_cap', S.writeCap)),
     readCap: bacap('read_cap', S.readCap),
     firstMessageIndex: bacap('first_message_index', S.messageBoxIndex),
     errorCode,
@@ -135,9 +135,9 @@ export const ResponseSchemas = {
     queryId,
     voucher: bytes('voucher'),
     voucherPayload: bytes('voucher_payload'),
-    voucherWriteCap: bytes('voucher_write_cap'),
+    voucherWriteCap: secret(bytes('voucher_write_cap')),
     voucherReadCap: bytes('voucher_read_cap'),
-    voucherSecretKey: bytes('voucher_secret_key'),
+    voucherSecretKey: secret(bytes('voucher_secret_key')),
     voucherPublicKey: bytes('voucher_public_key'),
     errorCode,
   },
@@ -146,7 +146,7 @@ export const ResponseSchemas = {
     displayName: text('display_name'),
     mutatedMessageReadCap: bytes('mutated_message_read_cap'),
     sealedReply: bytes('sealed_reply'),
-    voucherWriteCap: bytes('voucher_write_cap'),
+    voucherWriteCap: secret(bytes('voucher_write_cap')),
     voucherReadCap: bytes('voucher_read_cap'),
     salt: bytes('salt'),
     errorCode,
@@ -155,8 +155,8 @@ export const ResponseSchemas = {
     queryId,
     whoReply: bytes('who_reply'),
     salt: bytes('salt'),
-    mutatedMessageWriteCap: bytes('mutated_message_write_cap'),
+    mutatedMessageWriteCap: secret(bytes('mutated_message_write_cap')),
     errorCode,
   },
-  voucher_derive_stream_reply: { queryId, voucherWriteCap: bytes('voucher_write_cap'), voucherReadCap: bytes('voucher_read_cap'), errorCode },
+  voucher_derive_stream_reply: { queryId, voucherWriteCap: secret(bytes('voucher_write_cap')), voucherReadCap: bytes('voucher_read_cap'), errorCode },
 } as const;

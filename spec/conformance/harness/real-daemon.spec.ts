@@ -68,7 +68,7 @@ describeReal('real kpclientd harness', () => {
     const log = await daemon.readLog();
     expect(log.match(/Listening on: /g)).toHaveLength(2);
     expect(log).toContain('Daemon shutdown complete');
-  }, 60_000);
+  }, 120_000);
 
   it('restarts a unix daemon after SIGKILL left its socket file behind', async () => {
     const cfg = await writeDaemonConfig({ genconfig: bins.genconfig, dir: path.join(dir, 'kill'), transport: 'unix' });
@@ -79,13 +79,13 @@ describeReal('real kpclientd harness', () => {
     await daemon.restart(); // would fail with "bind: address already in use" without the unlink
     expect(daemon.running).toBe(true);
     expect((await daemon.stop()).code).toBe(0);
-  }, 60_000);
+  }, 120_000);
 
   it('reports a config the daemon rejects', async () => {
     const cfg = await writeDaemonConfig({ genconfig: bins.genconfig, dir: path.join(dir, 'bad'), transport: 'tcp' });
     await writeFile(cfg.clientToml, (await readFile(cfg.clientToml, 'utf8')).replace('[Listen.Tcp]', '[Listen.Tcpx]'));
     await expect(validateDaemonConfig(bins, cfg)).rejects.toThrow(ConfigError);
-  }, 30_000);
+  }, 120_000);
 
   it('serves the offline handshake on TCP', async () => {
     const cfg = await writeDaemonConfig({ genconfig: bins.genconfig, dir: path.join(dir, 'hs'), transport: 'tcp' });
@@ -101,5 +101,5 @@ describeReal('real kpclientd harness', () => {
     } finally {
       await daemon.stop();
     }
-  }, 60_000);
+  }, 120_000);
 });

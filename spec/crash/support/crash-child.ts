@@ -88,6 +88,8 @@ try {
   const store = await openStore();
   const manager = new ChannelManager(client, store, {
     onStep: (event: DurabilityStepEvent) => maybeKill(event.step, event.position),
+    // The control behaves like upstream in full: idempotent writes, no next-box check.
+    verifyNextBox: config.fault !== 'drop-outbox',
   });
   if (config.role === 'writer') await writer(manager, store);
   else await reader(manager);

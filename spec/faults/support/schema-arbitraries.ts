@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import type { Field, Schema } from '../../../src/wire/fields.js';
+import { SecretBytes } from '../../../src/wire/secret-bytes.js';
 
 /**
  * fast-check arbitraries derived from the wire schema tables, so the fuzz
@@ -60,6 +61,9 @@ export function messageArbitrary(schemas: Readonly<Record<string, Schema>>): fc.
  */
 export function sameValue(a: unknown, b: unknown): boolean {
   if (a === b) return true;
+  // A secret decodes wrapped: the same bytes, in a SecretBytes.
+  if (a instanceof SecretBytes) return (b instanceof SecretBytes || b instanceof Uint8Array) && a.equals(b);
+  if (b instanceof SecretBytes) return a instanceof Uint8Array && b.equals(a);
   if (a instanceof Uint8Array || b instanceof Uint8Array) {
     return a instanceof Uint8Array && b instanceof Uint8Array && Buffer.compare(a, b) === 0;
   }
@@ -122,7 +126,9 @@ function fieldConforms(field: Field, value: unknown): boolean {
   switch (field.kind) {
     case 'bytes':
       if (value === null) return !field.nonNull;
-      return value instanceof Uint8Array && (field.length === undefined || value.length === field.length);
+      // Secrets decode as SecretBytes (they never print), everything else as plain bytes.
+      if (!(field.secret ? value instanceof SecretBytes : value instanceof Uint8Array)) return false;
+      return field.length === undefined || (value as Uint8Array | SecretBytes).length === field.length;
     case 'uint':
       return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= field.max;
     case 'uint64':

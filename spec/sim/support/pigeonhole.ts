@@ -24,7 +24,7 @@ export class Pigeonhole {
     this.client.send({ type: 'new_keypair', queryId, seed: new Uint8Array(32).fill(seedByte) });
     const reply = await this.reply('new_keypair_reply', queryId);
     if (reply.errorCode !== 0) throw new Error(`new_keypair failed: ${reply.errorCode}`);
-    return { writeCap: reply.writeCap!, readCap: reply.readCap!, index: reply.firstMessageIndex! };
+    return { writeCap: reply.writeCap!.exposeBytes(), readCap: reply.readCap!, index: reply.firstMessageIndex! };
   }
 
   async nextIndex(index: Uint8Array): Promise<Uint8Array> {

@@ -1,5 +1,6 @@
 import { loadConfig } from '../../config/load-config.js';
 import { ThinClient } from '../../client/thin-client.js';
+import { TransportError } from '../../errors/local-errors.js';
 import { startSimulator } from '../../sim/index.js';
 import type { CliIo } from './cli-io.js';
 
@@ -23,7 +24,14 @@ export interface DaemonConnection {
  */
 export async function connectDaemon(configPath: string | undefined, io: CliIo, timeScale = 0.01): Promise<DaemonConnection> {
   if (configPath !== undefined) {
-    const client = await ThinClient.connect(await loadConfig(configPath));
+    const config = await loadConfig(configPath);
+    let client: ThinClient;
+    try {
+      client = await ThinClient.connect(config);
+    } catch (error) {
+      if (!(error instanceof TransportError)) throw error;
+      throw new TransportError(`${error.message}: is kpclientd running, and is ${configPath} its thin-client configuration?`, { cause: error });
+    }
     return withAbort({ client, simulated: false, close: () => client.close() }, io);
   }
   io.stderr(

@@ -13,7 +13,7 @@ import { createKeyFile, loadKeyFile } from './key-file.js';
  */
 export async function genkey(ctx: CommandContext, client: ThinClient, keyPath: string): Promise<void> {
   const keys = await firstValueFrom(client.newKeypair(cryptoRandom(WireSizes.seed)));
-  await createKeyFile(keyPath, { writeCap: keys.writeCap, readCap: keys.readCap, firstIndex: keys.firstMessageIndex, nextIndex: keys.firstMessageIndex, pending: null });
+  await createKeyFile(keyPath, { writeCap: keys.writeCap.exposeBytes(), readCap: keys.readCap, firstIndex: keys.firstMessageIndex, nextIndex: keys.firstMessageIndex, pending: null });
   const share = encodeReadCapability({ readCap: keys.readCap, startIndex: keys.firstMessageIndex });
   printResult(
     ctx,

@@ -13,6 +13,8 @@ export interface PendingTransfer {
   readonly digest: string;
   /** Where its stream starts. */
   readonly startIndex: Uint8Array;
+  /** Every box before this one is confirmed written (null: none yet): a resumed send continues here. */
+  readonly resumeFrom: { readonly box: number; readonly index: Uint8Array } | null;
 }
 
 /**
@@ -48,7 +50,14 @@ function serialize(key: KeyFile): string {
       readCap: toBase64Url(key.readCap),
       firstIndex: toBase64Url(key.firstIndex),
       nextIndex: toBase64Url(key.nextIndex),
-      pending: key.pending === null ? null : { ...key.pending, startIndex: toBase64Url(key.pending.startIndex) },
+      pending:
+        key.pending === null
+          ? null
+          : {
+              ...key.pending,
+              startIndex: toBase64Url(key.pending.startIndex),
+              resumeFrom: key.pending.resumeFrom === null ? null : { box: key.pending.resumeFrom.box, index: toBase64Url(key.pending.resumeFrom.index) },
+            },
     },
     null,
     2,
@@ -91,11 +100,19 @@ export async function saveKeyFile(path: string, key: KeyFile): Promise<void> {
  * const key = await loadKeyFile('alice.key');
  */
 export async function loadKeyFile(path: string): Promise<KeyFile> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === 'ENOENT') throw new ConfigError(`no such key file (make one with: pigeonhole-cp genkey --key ${path})`, { file: path, cause: error });
+    throw new ConfigError(`cannot read the key file (${code ?? String(error)})`, { file: path, cause: error });
+  }
   let doc: Record<string, unknown>;
   try {
-    doc = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
+    doc = JSON.parse(text) as Record<string, unknown>;
   } catch (error) {
-    throw new ConfigError(`cannot read the key file (${(error as { code?: string }).code ?? 'not JSON'})`, { file: path, cause: error });
+    throw new ConfigError('not a pigeonhole-cp key file (not JSON)', { file: path, cause: error });
   }
   if (doc === null || typeof doc !== 'object' || doc['format'] !== FORMAT || doc['version'] !== 1) throw new ConfigError('not a pigeonhole-cp key file', { file: path });
   const pendingDoc = doc['pending'] as Record<string, unknown> | null | undefined;
@@ -104,11 +121,20 @@ export async function loadKeyFile(path: string): Promise<KeyFile> {
     if (typeof pendingDoc['name'] !== 'string' || typeof pendingDoc['size'] !== 'number' || typeof pendingDoc['digest'] !== 'string') {
       throw new ConfigError('malformed pending transfer', { file: path, key: 'pending' });
     }
+    // Key files of earlier versions have no resumeFrom: their sends resume from the first box.
+    const resumeDoc = pendingDoc['resumeFrom'] as Record<string, unknown> | null | undefined;
+    let resumeFrom: PendingTransfer['resumeFrom'] = null;
+    if (resumeDoc !== null && resumeDoc !== undefined) {
+      const box = resumeDoc['box'];
+      if (typeof box !== 'number' || !Number.isSafeInteger(box) || box < 0) throw new ConfigError('malformed resume position', { file: path, key: 'pending.resumeFrom.box' });
+      resumeFrom = { box, index: bytesField(resumeDoc, 'index', WireSizes.messageBoxIndex, path) };
+    }
     pending = {
       name: pendingDoc['name'],
       size: pendingDoc['size'],
       digest: pendingDoc['digest'],
       startIndex: bytesField(pendingDoc, 'startIndex', WireSizes.messageBoxIndex, path),
+      resumeFrom,
     };
   }
   return {

@@ -6,16 +6,21 @@ import { KatzenpostError } from '../../errors/katzenpost-error.js';
 import type { CliIo, CommandContext } from './cli-io.js';
 import { connectDaemon, type DaemonConnection } from './connect-daemon.js';
 import { encodeReadCapability } from '../../channels/read-capability.js';
+import { MAX_TIMEOUT_MS } from '../../client/validate-options.js';
 import { genkey, share } from './genkey.js';
+import { resync } from './resync.js';
 import { loadKeyFile } from './key-file.js';
 import { receiveFiles } from './receive-files.js';
-import { sendFile } from './send-file.js';
+import { destinationDirectory } from './safe-file-writer.js';
+import { checkSendable, sendFile } from './send-file.js';
 
 interface GlobalOptions {
   readonly config?: string;
   readonly json?: boolean;
   readonly progress: boolean;
   readonly simTimeScale: number;
+  /** Seconds. */
+  readonly daemonTimeout: number;
 }
 
 function positiveInt(value: string): number {
@@ -47,13 +52,16 @@ export async function runPigeonholeCp(argv: readonly string[], io: CliIo): Promi
     .option('--json', 'machine-readable output: JSON lines on stdout')
     .option('--no-progress', 'no progress display')
     .addOption(new Option('--sim-time-scale <x>', 'embedded simulator: real ms per simulated ms').argParser(positiveNumber).default(0.01).hideHelp())
+    .addOption(
+      new Option('--daemon-timeout <seconds>', 'give up (resumably: run the command again) after this long without the daemon').argParser(positiveNumber).default(120),
+    )
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .showHelpAfterError();
 
-  const context = (command: Command): { ctx: CommandContext; global: GlobalOptions } => {
+  const context = (command: Command): { ctx: CommandContext; global: GlobalOptions; daemonTimeoutMs: number } => {
     const global = command.optsWithGlobals<GlobalOptions>();
-    return { ctx: { io, json: global.json === true, progress: global.progress }, global };
+    return { ctx: { io, json: global.json === true, progress: global.progress }, global, daemonTimeoutMs: Math.min(global.daemonTimeout * 1000, MAX_TIMEOUT_MS) };
   };
   const withDaemon = async (command: Command, run: (ctx: CommandContext, connection: DaemonConnection) => Promise<void>): Promise<void> => {
     const { ctx, global } = context(command);
@@ -89,7 +97,17 @@ export async function runPigeonholeCp(argv: readonly string[], io: CliIo): Promi
     .requiredOption('--key <file>', 'the key file (from genkey)')
     .option('--window <n>', 'boxes written concurrently', positiveInt, 8)
     .action(async (file: string, options: { key: string; window: number }, command: Command) => {
-      await withDaemon(command, (ctx, { client }) => sendFile(ctx, client, file, { keyPath: options.key, window: options.window }));
+      const { daemonTimeoutMs } = context(command);
+      await checkSendable(file, options.key);
+      await withDaemon(command, (ctx, { client }) => sendFile(ctx, client, file, { keyPath: options.key, window: options.window, daemonTimeoutMs }));
+    });
+
+  program
+    .command('resync')
+    .description("move a key file's index past the boxes the channel already holds (after a StaleKeyFileError)")
+    .requiredOption('--key <file>', 'the key file')
+    .action(async (options: { key: string }, command: Command) => {
+      await withDaemon(command, (ctx, { client }) => resync(ctx, client, options.key));
     });
 
   program
@@ -99,10 +117,20 @@ export async function runPigeonholeCp(argv: readonly string[], io: CliIo): Promi
     .requiredOption('--cap <kprx1>', 'the read capability string (kprx1:…)')
     .option('--state <file>', 'read position file (default: in <dir>, named after the channel)')
     .option('--count <n>', 'files to receive before exiting', positiveInt, 1)
-    .option('--window <n>', 'boxes read concurrently', positiveInt, 8)
-    .action(async (dir: string, options: { cap: string; state?: string; count: number; window: number }, command: Command) => {
+    .option('--window <n>', 'boxes read concurrently (a read needs two daemon slots and round trips where a write needs one: more in flight than send)', positiveInt, 16)
+    .option('--skip-bad', 'step past a stream that is not a pigeonhole-cp file, or is damaged, instead of stopping')
+    .action(async (dir: string, options: { cap: string; state?: string; count: number; window: number; skipBad?: boolean }, command: Command) => {
+      const { daemonTimeoutMs } = context(command);
+      await destinationDirectory(dir);
       await withDaemon(command, (ctx, { client }) =>
-        receiveFiles(ctx, client, dir, { cap: options.cap, count: options.count, window: options.window, ...(options.state !== undefined ? { statePath: options.state } : {}) }),
+        receiveFiles(ctx, client, dir, {
+          cap: options.cap,
+          count: options.count,
+          window: options.window,
+          skipBad: options.skipBad === true,
+          daemonTimeoutMs,
+          ...(options.state !== undefined ? { statePath: options.state } : {}),
+        }),
       );
     });
 
@@ -118,8 +146,16 @@ export async function runPigeonholeCp(argv: readonly string[], io: CliIo): Promi
           const key = join(work, 'demo.key');
           await genkey(ctx, client, key);
           const keys = await loadKeyFile(key);
-          await sendFile(ctx, client, file, { keyPath: key, window: 8 });
-          await receiveFiles(ctx, client, dir, { cap: encodeReadCapability({ readCap: keys.readCap, startIndex: keys.firstIndex }), count: 1, window: 8, statePath: join(work, 'state.json') });
+          const { daemonTimeoutMs } = context(command);
+          await sendFile(ctx, client, file, { keyPath: key, window: 8, daemonTimeoutMs });
+          await receiveFiles(ctx, client, dir, {
+            cap: encodeReadCapability({ readCap: keys.readCap, startIndex: keys.firstIndex }),
+            count: 1,
+            window: 16,
+            skipBad: false,
+            daemonTimeoutMs,
+            statePath: join(work, 'state.json'),
+          });
         } finally {
           await rm(work, { recursive: true, force: true });
         }

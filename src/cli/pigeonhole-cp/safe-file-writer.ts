@@ -3,6 +3,7 @@ import { copyFile, link, open, realpath, stat, unlink, type FileHandle } from 'n
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { syncDirectory } from '../../channels/atomic-write-file.js';
+import { InvalidArgumentError } from '../../errors/local-errors.js';
 import { alternativeFileName, sanitizeFileName } from './sanitize-file-name.js';
 
 /**
@@ -25,15 +26,54 @@ export class SafeFileWriter {
     private readonly dir: string,
     private readonly tempPath: string,
     private handle: FileHandle | null,
+    /** Where the next write goes (appends after a resume's truncation). */
+    private position = 0,
   ) {}
 
   /** Opens a new temporary file in `dir` (resolved through symlinks once, up front). */
   static async create(dir: string): Promise<SafeFileWriter> {
-    const real = await realpath(dir);
-    if (!(await stat(real)).isDirectory()) throw new Error(`${dir} is not a directory`);
+    const real = await destinationDirectory(dir);
     const tempPath = join(real, `.pigeonhole-cp-${randomBytes(8).toString('hex')}.part`);
     const handle = await open(tempPath, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0), 0o600);
     return new SafeFileWriter(real, tempPath, handle);
+  }
+
+  /**
+   * Reopens the temporary file `tempName` of an interrupted receive in
+   * `dir`, cut back to its first `length` bytes (what the saved position
+   * vouches for), to append to; null if it is gone or shorter.
+   */
+  static async resume(dir: string, tempName: string, length: number): Promise<SafeFileWriter | null> {
+    const real = await destinationDirectory(dir);
+    const tempPath = join(real, tempName);
+    if (dirname(tempPath) !== real) return null;
+    let handle: FileHandle;
+    try {
+      handle = await open(tempPath, constants.O_WRONLY | (constants.O_NOFOLLOW ?? 0));
+    } catch {
+      return null;
+    }
+    if ((await handle.stat()).size < length) {
+      await handle.close();
+      return null;
+    }
+    await handle.truncate(length);
+    return new SafeFileWriter(real, tempPath, handle, length);
+  }
+
+  /** The temporary file's name (in the destination directory). */
+  get tempName(): string {
+    return basename(this.tempPath);
+  }
+
+  /** The temporary file's path, to read back what is there. */
+  get tempFile(): string {
+    return this.tempPath;
+  }
+
+  /** fsyncs what was written so far (before a saved position claims it). */
+  async sync(): Promise<void> {
+    await this.handle?.sync();
   }
 
   /** Appends bytes. */
@@ -41,8 +81,9 @@ export class SafeFileWriter {
     if (this.handle === null) throw new Error('the file is already committed or discarded');
     let offset = 0;
     while (offset < bytes.length) {
-      const { bytesWritten } = await this.handle.write(bytes, offset, bytes.length - offset);
+      const { bytesWritten } = await this.handle.write(bytes, offset, bytes.length - offset, this.position);
       offset += bytesWritten;
+      this.position += bytesWritten;
     }
   }
 
@@ -73,6 +114,13 @@ export class SafeFileWriter {
     throw new Error(`no free name for ${wanted} in ${this.dir}`);
   }
 
+  /** Closes the temporary file and keeps it, for a later `resume` (an interrupted receive). */
+  async release(): Promise<void> {
+    const handle = this.handle;
+    this.handle = null;
+    await handle?.close();
+  }
+
   /** Closes and deletes the temporary file (e.g. after a digest mismatch). */
   async discard(): Promise<void> {
     if (this.handle !== null) {
@@ -81,6 +129,22 @@ export class SafeFileWriter {
     }
     await unlink(this.tempPath).catch(() => undefined);
   }
+}
+
+/**
+ * The destination directory, resolved through symlinks, with errors that
+ * say what is wrong (not a bare `ENOENT … realpath`).
+ */
+export async function destinationDirectory(dir: string): Promise<string> {
+  let real: string;
+  try {
+    real = await realpath(dir);
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 'ENOENT') throw new InvalidArgumentError('dir', `the destination directory ${dir} does not exist (create it first: mkdir ${dir})`);
+    throw error;
+  }
+  if (!(await stat(real)).isDirectory()) throw new InvalidArgumentError('dir', `${dir} is not a directory`);
+  return real;
 }
 
 /**

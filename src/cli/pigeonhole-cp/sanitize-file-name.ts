@@ -14,17 +14,21 @@ const UNSAFE = /[/\\\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2
 /**
  * Turns a file name received from the network into one safe to create in
  * the destination directory: no path separators, no control or bidi
- * characters, not `.`/`..`/empty, at most 255 UTF-8 bytes (cut at a
- * character boundary, keeping a short extension). The result never
- * contains a separator, so joined to the directory it cannot escape it.
+ * characters, not `.`/`..`/empty, never starting with a dot (a sender must
+ * not plant a hidden `.bashrc` or `.ssh` in the inbox: leading dots become
+ * `_`), at most 255 UTF-8 bytes (cut at a character boundary, keeping a
+ * short extension). The result never contains a separator, so joined to
+ * the directory it cannot escape it.
  *
  * @example
- * sanitizeFileName('../../etc/passwd'); // '.._.._etc_passwd'
+ * sanitizeFileName('../../etc/passwd'); // '___.._etc_passwd'
+ * sanitizeFileName('.bashrc');          // '_bashrc'
  * sanitizeFileName('..');               // 'received-file'
  */
 export function sanitizeFileName(name: string): string {
   let clean = name.normalize('NFC').replace(UNSAFE, '_').trim();
   if (clean === '' || /^\.+$/.test(clean)) return FALLBACK_FILE_NAME;
+  clean = clean.replace(/^\.+/, (dots) => '_'.repeat(dots.length));
   if (utf8Length(clean) > MAX_FILE_NAME_BYTES) {
     const dot = clean.lastIndexOf('.');
     const extension = dot > 0 && clean.length - dot <= 16 ? clean.slice(dot) : '';

@@ -1,10 +1,11 @@
 import { EMPTY, Observable, defer } from 'rxjs';
-import { MessageSendError, OfflineError } from '../../errors/local-errors.js';
+import { InvalidArgumentError, MessageSendError, OfflineError } from '../../errors/local-errors.js';
 import type { ServiceDestination } from '../../pki/service-descriptor.js';
 import { WireSizes } from '../../wire/constants.js';
 import type { DaemonMessageOf } from '../../wire/messages.js';
 import type { ClientContext } from '../client-context.js';
-import { checkBytes } from '../validate.js';
+import { checkBytes, describeValue } from '../validate.js';
+import { withValidArguments } from '../validate-arguments.js';
 
 /** The `message_sent_event` for a send with a SURB. */
 export type MessageSentEvent = DaemonMessageOf<'message_sent_event'>;
@@ -17,6 +18,9 @@ export type MessageSentEvent = DaemonMessageOf<'message_sent_event'>;
 export function checkSendArguments(ctx: ClientContext, payload: unknown, destination: ServiceDestination): void {
   const max = ctx.state().sphinxGeometry?.userForwardPayloadLength;
   checkBytes('payload', payload, max === undefined ? {} : { max });
+  if (destination === null || typeof destination !== 'object') {
+    throw new InvalidArgumentError('destination', `expected a service destination (service.toDestination()), got ${describeValue(destination)}`);
+  }
   checkBytes('destination.destinationIdHash', destination?.destinationIdHash, { length: WireSizes.hash });
   checkBytes('destination.recipientQueueId', destination?.recipientQueueId, { min: 1, max: WireSizes.maxQueueId });
 }
@@ -51,18 +55,21 @@ export function checkOnline(ctx: ClientContext, request: string): void {
  * await lastValueFrom(client.sendMessageWithoutReply(payload, echo.toDestination()), { defaultValue: undefined });
  */
 export function sendMessageWithoutReply(ctx: ClientContext, payload: Uint8Array, destination: ServiceDestination): Observable<never> {
-  checkSendArguments(ctx, payload, destination);
-  return defer(() => {
-    checkOnline(ctx, 'send_message');
-    ctx.requests.sendUncorrelated({
-      type: 'send_message',
-      withSurb: false,
-      destinationIdHash: destination.destinationIdHash,
-      recipientQueueId: destination.recipientQueueId,
-      payload,
-    });
-    return EMPTY;
-  });
+  return withValidArguments(
+    () => checkSendArguments(ctx, payload, destination),
+    () =>
+      defer(() => {
+        checkOnline(ctx, 'send_message');
+        ctx.requests.sendUncorrelated({
+          type: 'send_message',
+          withSurb: false,
+          destinationIdHash: destination.destinationIdHash,
+          recipientQueueId: destination.recipientQueueId,
+          payload,
+        });
+        return EMPTY;
+      }),
+  );
 }
 
 /**
@@ -77,8 +84,16 @@ export function sendMessageWithoutReply(ctx: ClientContext, payload: Uint8Array,
  * client.sendMessage(surbId, payload, echo.toDestination()).subscribe();
  */
 export function sendMessage(ctx: ClientContext, surbId: Uint8Array, payload: Uint8Array, destination: ServiceDestination): Observable<MessageSentEvent> {
-  checkBytes('surbId', surbId, { length: WireSizes.surbId });
-  checkSendArguments(ctx, payload, destination);
+  return withValidArguments(
+    () => {
+      checkBytes('surbId', surbId, { length: WireSizes.surbId });
+      checkSendArguments(ctx, payload, destination);
+    },
+    () => sendMessageWithSurbId(ctx, surbId, payload, destination),
+  );
+}
+
+function sendMessageWithSurbId(ctx: ClientContext, surbId: Uint8Array, payload: Uint8Array, destination: ServiceDestination): Observable<MessageSentEvent> {
   return new Observable<MessageSentEvent>((subscriber) => {
     checkOnline(ctx, 'send_message');
     const registration = ctx.requests.registerSurb(surbId, {

@@ -3,6 +3,8 @@ import { MessageSendError, RequestTimeoutError } from '../../errors/local-errors
 import type { ServiceDestination } from '../../pki/service-descriptor.js';
 import type { ClientContext } from '../client-context.js';
 import type { RequestOptions } from '../request-engine.js';
+import { withValidArguments } from '../validate-arguments.js';
+import { checkRequestOptions } from '../validate-options.js';
 import { withTimeout } from '../with-timeout.js';
 import { checkOnline, checkSendArguments, surbSendRequest } from './send-message.js';
 
@@ -32,8 +34,17 @@ export function replyDeadlineMs(replyEtaNs: number, nrHops: number): number {
  * const reply = await firstValueFrom(client.send(new TextEncoder().encode('ping'), echo.toDestination()));
  */
 export function send(ctx: ClientContext, payload: Uint8Array, destination: ServiceDestination, options: RequestOptions = {}): Observable<Uint8Array> {
-  checkSendArguments(ctx, payload, destination);
-  const source = new Observable<Uint8Array>((subscriber) => {
+  return withValidArguments(
+    () => {
+      checkSendArguments(ctx, payload, destination);
+      return checkRequestOptions(options);
+    },
+    ({ timeoutMs }) => sendWithSurb(ctx, payload, destination).pipe(withTimeout('send_message', timeoutMs, ctx.scheduler)),
+  );
+}
+
+function sendWithSurb(ctx: ClientContext, payload: Uint8Array, destination: ServiceDestination): Observable<Uint8Array> {
+  return new Observable<Uint8Array>((subscriber) => {
     checkOnline(ctx, 'send_message');
     const surbId = ctx.ids.newSURBID();
     let deadline: { unsubscribe(): void } | null = null;
@@ -73,7 +84,6 @@ export function send(ctx: ClientContext, payload: Uint8Array, destination: Servi
       registration.remove();
     };
   });
-  return source.pipe(withTimeout('send_message', options.timeoutMs, ctx.scheduler));
 }
 
 /**
@@ -89,5 +99,6 @@ export async function blockingSendMessage(
   destination: ServiceDestination,
   options: RequestOptions = {},
 ): Promise<Uint8Array> {
-  return firstValueFrom(send(ctx, payload, destination, { timeoutMs: options.timeoutMs ?? 30_000 }));
+  // async: a bad argument rejects the Promise rather than throwing.
+  return firstValueFrom(send(ctx, payload, destination, { ...checkRequestOptions(options), timeoutMs: options.timeoutMs ?? 30_000 }));
 }

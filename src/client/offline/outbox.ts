@@ -1,6 +1,7 @@
 import { BehaviorSubject, Subject, catchError, defer, map, mergeMap, of, tap, type Observable, type Subscription } from 'rxjs';
 import type { ClientContext } from '../client-context.js';
-import { transmit, type PreparedWrite } from './prepared-write.js';
+import { checkCount } from '../validate.js';
+import { checkPreparedWrite, transmit, type PreparedWrite } from './prepared-write.js';
 
 /** What became of one write of an {@link Outbox}. */
 export type OutboxResult =
@@ -34,9 +35,10 @@ export class Outbox {
   /** @internal Made by `client.createOutbox()`. */
   constructor(
     ctx: ClientContext,
-    /** Writes in flight at once when online (default 1: strictly in order). */
+    /** Writes in flight at once when online: an integer from 1 (the default: strictly in order) to 1024. */
     concurrency = 1,
   ) {
+    checkCount('concurrency', concurrency, 1024);
     const run = (prepared: PreparedWrite) =>
       defer(() => transmit(ctx, prepared)).pipe(
         map((nextIndex): OutboxResult => ({ status: 'sent', prepared, nextIndex })),
@@ -56,6 +58,7 @@ export class Outbox {
 
   /** Queues a prepared write. */
   add(prepared: PreparedWrite): void {
+    checkPreparedWrite(prepared);
     this.waiting.next([...this.waiting.value, prepared]);
     this.queue.next(prepared);
   }

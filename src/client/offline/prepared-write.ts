@@ -6,15 +6,22 @@ import { encryptWrite } from '../pigeonhole/encrypt.js';
 import type { EncryptResult } from '../pigeonhole/pigeonhole-types.js';
 import { startResendingEncryptedMessage } from '../pigeonhole/start-resending.js';
 import type { RequestOptions } from '../request-engine.js';
-import { checkBytes } from '../validate.js';
+import { checkBytes, checkIndex, checkPlaintext, checkSecret, checkWriteCap, describeValue } from '../validate.js';
+import { withValidArguments } from '../validate-arguments.js';
+import { withTimeout } from '../with-timeout.js';
+import { checkRequestOptions } from '../validate-options.js';
+import { InvalidArgumentError } from '../../errors/local-errors.js';
+import { SecretBytes, type SecretInput } from '../../wire/secret-bytes.js';
 
 /**
  * A write encrypted ahead of time: everything needed to transmit it later,
- * even from another process. Holds secrets (the write cap and the envelope
- * descriptor); it prints redacted, but persist it as carefully as the cap.
+ * even from another process. Holds secrets — the write cap and the
+ * envelope descriptor, as `SecretBytes` that never print. To persist it,
+ * store their `exposeBytes()` (as carefully as the cap) next to the other
+ * fields; `transmit` takes them back as plain bytes or `SecretBytes.from(…)`.
  */
 export interface PreparedWrite extends EncryptResult {
-  readonly writeCap: Uint8Array;
+  readonly writeCap: SecretBytes;
   /** The box it writes. */
   readonly index: Uint8Array;
 }
@@ -31,9 +38,16 @@ export interface PreparedWrite extends EncryptResult {
  * save(prepared); // your storage
  * index = prepared.nextMessageBoxIndex;
  */
-export function prepareWrite(ctx: ClientContext, writeCap: Uint8Array, index: Uint8Array, plaintext: Uint8Array, options?: RequestOptions): Observable<PreparedWrite> {
-  checkBytes('index', index, { length: WireSizes.messageBoxIndex });
-  return encryptWrite(ctx, plaintext, writeCap, index, options).pipe(map((envelope) => redacted({ ...envelope, writeCap, index })));
+export function prepareWrite(ctx: ClientContext, writeCap: SecretInput, index: Uint8Array, plaintext: Uint8Array, options?: RequestOptions): Observable<PreparedWrite> {
+  return withValidArguments(
+    () => {
+      checkWriteCap('writeCap', writeCap);
+      checkIndex('index', index);
+      checkPlaintext(ctx, 'plaintext', plaintext);
+      checkRequestOptions(options);
+    },
+    () => encryptWrite(ctx, plaintext, writeCap, index, options).pipe(map((envelope) => redacted({ ...envelope, writeCap: SecretBytes.from(writeCap), index }))),
+  );
 }
 
 /**
@@ -46,7 +60,27 @@ export function prepareWrite(ctx: ClientContext, writeCap: Uint8Array, index: Ui
  * await firstValueFrom(client.transmit(prepared));
  */
 export function transmit(ctx: ClientContext, prepared: PreparedWrite, options?: RequestOptions): Observable<Uint8Array> {
-  checkBytes('prepared.writeCap', prepared?.writeCap, { length: WireSizes.writeCap });
+  return withValidArguments(
+    () => {
+      checkPreparedWrite(prepared);
+      checkRequestOptions(options);
+    },
+    () => transmitWhenOnline(ctx, prepared, options),
+  );
+}
+
+/** A {@link PreparedWrite} as `prepareWrite` made it (or as restored from storage). */
+export function checkPreparedWrite(prepared: unknown): void {
+  if (prepared === null || typeof prepared !== 'object') throw new InvalidArgumentError('prepared', `expected a prepared write (from prepareWrite), got ${describeValue(prepared)}`);
+  const { writeCap, messageCiphertext, envelopeDescriptor, envelopeHash, nextMessageBoxIndex } = prepared as Partial<PreparedWrite>;
+  checkWriteCap('prepared.writeCap', writeCap);
+  checkBytes('prepared.messageCiphertext', messageCiphertext, { min: 1 });
+  checkSecret('prepared.envelopeDescriptor', envelopeDescriptor, { min: 1 });
+  checkBytes('prepared.envelopeHash', envelopeHash, { length: WireSizes.hash });
+  checkIndex('prepared.nextMessageBoxIndex', nextMessageBoxIndex);
+}
+
+function transmitWhenOnline(ctx: ClientContext, prepared: PreparedWrite, options: RequestOptions | undefined): Observable<Uint8Array> {
   return whenOnline(ctx).pipe(
     concatMap(() =>
       startResendingEncryptedMessage(
@@ -57,10 +91,11 @@ export function transmit(ctx: ClientContext, prepared: PreparedWrite, options?: 
           envelopeDescriptor: prepared.envelopeDescriptor,
           envelopeHash: prepared.envelopeHash,
         },
-        options,
       ),
     ),
     map(() => prepared.nextMessageBoxIndex),
+    // The wait for the mixnet counts too (as documented), not only the write.
+    withTimeout('transmit', options?.timeoutMs, ctx.scheduler),
   );
 }
 

@@ -3,9 +3,12 @@ import { InvalidArgumentError } from '../../errors/local-errors.js';
 import { WireSizes } from '../../wire/constants.js';
 import type { ClientContext } from '../client-context.js';
 import type { RequestOptions } from '../request-engine.js';
-import { checkBoolean, checkBytes, checkUint } from '../validate.js';
+import { checkBoolean, checkBytes, checkIndex, checkWriteCap } from '../validate.js';
+import { withValidArguments } from '../validate-arguments.js';
+import { checkEnvelopeCount, checkRequestOptions } from '../validate-options.js';
 import type { CreateEnvelopesResult, DestinationPayload } from './pigeonhole-types.js';
 import { checkErrorCode } from './reply-checks.js';
+import type { SecretInput } from '../../wire/secret-bytes.js';
 
 /*
  * Copy streams (DAEMON.md §5): the daemon packs destination writes into
@@ -17,8 +20,15 @@ import { checkErrorCode } from './reply-checks.js';
 
 function checkDestination(prefix: string, payload: unknown, writeCap: unknown, startIndex: unknown): void {
   checkBytes(`${prefix}payload`, payload, { max: WireSizes.maxCopyPayload });
-  checkBytes(`${prefix}writeCap`, writeCap, { length: WireSizes.writeCap });
-  checkBytes(`${prefix}startIndex`, startIndex, { length: WireSizes.messageBoxIndex });
+  checkWriteCap(`${prefix}writeCap`, writeCap);
+  checkIndex(`${prefix}startIndex`, startIndex);
+}
+
+function checkStreamFlags(isStart: unknown, isLast: unknown, buffer: unknown, options: RequestOptions | undefined): void {
+  checkBoolean('isStart', isStart);
+  checkBoolean('isLast', isLast);
+  if (buffer !== null) checkBytes('buffer', buffer);
+  checkRequestOptions(options);
 }
 
 /**
@@ -32,24 +42,28 @@ function checkDestination(prefix: string, payload: unknown, writeCap: unknown, s
 export function createCourierEnvelopesFromPayload(
   ctx: ClientContext,
   payload: Uint8Array,
-  destWriteCap: Uint8Array,
+  destWriteCap: SecretInput,
   destStartIndex: Uint8Array,
   isStart: boolean,
   isLast: boolean,
   options?: RequestOptions,
 ): Observable<CreateEnvelopesResult> {
-  checkDestination('', payload, destWriteCap, destStartIndex);
-  checkBoolean('isStart', isStart);
-  checkBoolean('isLast', isLast);
-  return ctx.requests.query({
-    request: { type: 'create_courier_envelopes_from_payload', payload, destWriteCap, destStartIndex, isStart, isLast },
-    replyType: 'create_courier_envelopes_from_payload_reply',
-    options,
-    result: (reply) => {
-      checkErrorCode(reply);
-      return { envelopes: reply.envelopes ?? [], buffer: null, nextDestIndex: reply.nextDestIndex, nextDestIndices: null };
+  return withValidArguments(
+    () => {
+      checkDestination('', payload, destWriteCap, destStartIndex);
+      checkStreamFlags(isStart, isLast, null, options);
     },
-  });
+    () =>
+      ctx.requests.query({
+        request: { type: 'create_courier_envelopes_from_payload', payload, destWriteCap, destStartIndex, isStart, isLast },
+        replyType: 'create_courier_envelopes_from_payload_reply',
+        options,
+        result: (reply) => {
+          checkErrorCode(reply);
+          return { envelopes: reply.envelopes ?? [], buffer: null, nextDestIndex: reply.nextDestIndex, nextDestIndices: null };
+        },
+      }),
+  );
 }
 
 /**
@@ -69,26 +83,29 @@ export function createCourierEnvelopesFromMultiPayload(
   buffer: Uint8Array | null = null,
   options?: RequestOptions,
 ): Observable<CreateEnvelopesResult> {
-  if (!Array.isArray(destinations) || destinations.length === 0) throw new InvalidArgumentError('destinations', 'expected at least one destination');
-  destinations.forEach((d, i) => checkDestination(`destinations[${i}].`, d?.payload, d?.writeCap, d?.startIndex));
-  checkBoolean('isStart', isStart);
-  checkBoolean('isLast', isLast);
-  if (buffer !== null) checkBytes('buffer', buffer);
-  return ctx.requests.query({
-    request: {
-      type: 'create_courier_envelopes_from_multi_payload',
-      destinations: destinations.map(({ payload, writeCap, startIndex }) => ({ payload, writeCap, startIndex })),
-      isStart,
-      isLast,
-      buffer,
+  return withValidArguments(
+    () => {
+      if (!Array.isArray(destinations) || destinations.length === 0) throw new InvalidArgumentError('destinations', 'expected at least one destination');
+      destinations.forEach((d, i) => checkDestination(`destinations[${i}].`, d?.payload, d?.writeCap, d?.startIndex));
+      checkStreamFlags(isStart, isLast, buffer, options);
     },
-    replyType: 'create_courier_envelopes_from_multi_payload_reply',
-    options,
-    result: (reply) => {
-      checkErrorCode(reply);
-      return { envelopes: reply.envelopes ?? [], buffer: reply.buffer, nextDestIndex: null, nextDestIndices: reply.nextDestIndices ?? [] };
-    },
-  });
+    () =>
+      ctx.requests.query({
+        request: {
+          type: 'create_courier_envelopes_from_multi_payload',
+          destinations: destinations.map(({ payload, writeCap, startIndex }) => ({ payload, writeCap, startIndex })),
+          isStart,
+          isLast,
+          buffer,
+        },
+        replyType: 'create_courier_envelopes_from_multi_payload_reply',
+        options,
+        result: (reply) => {
+          checkErrorCode(reply);
+          return { envelopes: reply.envelopes ?? [], buffer: reply.buffer, nextDestIndex: null, nextDestIndices: reply.nextDestIndices ?? [] };
+        },
+      }),
+  );
 }
 
 /**
@@ -100,7 +117,7 @@ export function createCourierEnvelopesFromMultiPayload(
  */
 export function createCourierEnvelopesFromTombstoneRange(
   ctx: ClientContext,
-  destWriteCap: Uint8Array,
+  destWriteCap: SecretInput,
   destStartIndex: Uint8Array,
   maxCount: number,
   isStart: boolean,
@@ -108,19 +125,22 @@ export function createCourierEnvelopesFromTombstoneRange(
   buffer: Uint8Array | null = null,
   options?: RequestOptions,
 ): Observable<CreateEnvelopesResult> {
-  checkBytes('destWriteCap', destWriteCap, { length: WireSizes.writeCap });
-  checkBytes('destStartIndex', destStartIndex, { length: WireSizes.messageBoxIndex });
-  const count = Number(checkUint('maxCount', maxCount, 0xffff_ffffn));
-  checkBoolean('isStart', isStart);
-  checkBoolean('isLast', isLast);
-  if (buffer !== null) checkBytes('buffer', buffer);
-  return ctx.requests.query({
-    request: { type: 'create_courier_envelopes_from_tombstone_range', destWriteCap, destStartIndex, maxCount: count, isStart, isLast, buffer },
-    replyType: 'create_courier_envelopes_from_tombstone_range_reply',
-    options,
-    result: (reply) => {
-      checkErrorCode(reply);
-      return { envelopes: reply.envelopes ?? [], buffer: reply.buffer, nextDestIndex: reply.nextDestIndex, nextDestIndices: null };
+  return withValidArguments(
+    () => {
+      checkWriteCap('destWriteCap', destWriteCap);
+      checkIndex('destStartIndex', destStartIndex);
+      checkEnvelopeCount('maxCount', maxCount);
+      checkStreamFlags(isStart, isLast, buffer, options);
     },
-  });
+    () =>
+      ctx.requests.query({
+        request: { type: 'create_courier_envelopes_from_tombstone_range', destWriteCap, destStartIndex, maxCount, isStart, isLast, buffer },
+        replyType: 'create_courier_envelopes_from_tombstone_range_reply',
+        options,
+        result: (reply) => {
+          checkErrorCode(reply);
+          return { envelopes: reply.envelopes ?? [], buffer: reply.buffer, nextDestIndex: reply.nextDestIndex, nextDestIndices: null };
+        },
+      }),
+  );
 }

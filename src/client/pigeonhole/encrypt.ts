@@ -1,12 +1,14 @@
 import type { Observable } from 'rxjs';
-import { WireSizes } from '../../wire/constants.js';
 import { redacted } from '../../wire/redacted.js';
 import type { DaemonMessageOf } from '../../wire/messages.js';
 import type { ClientContext } from '../client-context.js';
 import type { RequestOptions } from '../request-engine.js';
-import { checkBytes } from '../validate.js';
+import { checkIndex, checkPlaintext, checkReadCap, checkWriteCap } from '../validate.js';
+import { withValidArguments } from '../validate-arguments.js';
+import { checkRequestOptions } from '../validate-options.js';
 import type { EncryptResult } from './pigeonhole-types.js';
 import { checkErrorCode, present } from './reply-checks.js';
+import type { SecretInput } from '../../wire/secret-bytes.js';
 
 function toEncryptResult(reply: DaemonMessageOf<'encrypt_read_reply'> | DaemonMessageOf<'encrypt_write_reply'>): EncryptResult {
   checkErrorCode(reply);
@@ -27,14 +29,20 @@ function toEncryptResult(reply: DaemonMessageOf<'encrypt_read_reply'> | DaemonMe
  * const envelope = await firstValueFrom(client.encryptRead(readCap, index));
  */
 export function encryptRead(ctx: ClientContext, readCap: Uint8Array, messageBoxIndex: Uint8Array, options?: RequestOptions): Observable<EncryptResult> {
-  checkBytes('readCap', readCap, { length: WireSizes.readCap });
-  checkBytes('messageBoxIndex', messageBoxIndex, { length: WireSizes.messageBoxIndex });
-  return ctx.requests.query({
-    request: { type: 'encrypt_read', readCap, messageBoxIndex },
-    replyType: 'encrypt_read_reply',
-    options,
-    result: toEncryptResult,
-  });
+  return withValidArguments(
+    () => {
+      checkReadCap('readCap', readCap);
+      checkIndex('messageBoxIndex', messageBoxIndex);
+      checkRequestOptions(options);
+    },
+    () =>
+      ctx.requests.query({
+        request: { type: 'encrypt_read', readCap, messageBoxIndex },
+        replyType: 'encrypt_read_reply',
+        options,
+        result: toEncryptResult,
+      }),
+  );
 }
 
 /**
@@ -49,18 +57,23 @@ export function encryptRead(ctx: ClientContext, readCap: Uint8Array, messageBoxI
 export function encryptWrite(
   ctx: ClientContext,
   plaintext: Uint8Array,
-  writeCap: Uint8Array,
+  writeCap: SecretInput,
   messageBoxIndex: Uint8Array,
   options?: RequestOptions,
 ): Observable<EncryptResult> {
-  const max = ctx.state().pigeonholeGeometry?.maxPlaintextPayloadLength;
-  checkBytes('plaintext', plaintext, max === undefined ? {} : { max });
-  checkBytes('writeCap', writeCap, { length: WireSizes.writeCap });
-  checkBytes('messageBoxIndex', messageBoxIndex, { length: WireSizes.messageBoxIndex });
-  return ctx.requests.query({
-    request: { type: 'encrypt_write', plaintext, writeCap, messageBoxIndex },
-    replyType: 'encrypt_write_reply',
-    options,
-    result: toEncryptResult,
-  });
+  return withValidArguments(
+    () => {
+      checkPlaintext(ctx, 'plaintext', plaintext);
+      checkWriteCap('writeCap', writeCap);
+      checkIndex('messageBoxIndex', messageBoxIndex);
+      checkRequestOptions(options);
+    },
+    () =>
+      ctx.requests.query({
+        request: { type: 'encrypt_write', plaintext, writeCap, messageBoxIndex },
+        replyType: 'encrypt_write_reply',
+        options,
+        result: toEncryptResult,
+      }),
+  );
 }

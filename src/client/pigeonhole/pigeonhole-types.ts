@@ -1,14 +1,18 @@
+import type { SecretBytes, SecretInput } from '../../wire/secret-bytes.js';
+
 /**
  * Results of the Pigeonhole primitives: the reference data types' fields
- * (`client/thin` reply structs) in camelCase, bytes as `Uint8Array`.
- * `writeCap`, `envelopeDescriptor` and plaintexts are secrets: keep them
- * out of logs.
+ * (`client/thin` reply structs) in camelCase, bytes as `Uint8Array` —
+ * except the secrets: write capabilities and envelope descriptors come as
+ * {@link SecretBytes}, which never print (`exposeBytes()` to persist them),
+ * and every method also takes them as plain `Uint8Array`s. Plaintexts are
+ * plain bytes; results print them redacted.
  */
 
 /** `newKeypair`: a new channel. Share `readCap`; keep `writeCap` secret. */
 export interface KeypairResult {
-  /** 168 bytes: lets its holder write the channel. Secret. */
-  readonly writeCap: Uint8Array;
+  /** 168 bytes: lets its holder write the channel. Secret: prints as `[redacted 168 bytes]`. */
+  readonly writeCap: SecretBytes;
   /** 136 bytes: lets its holder read the channel. */
   readonly readCap: Uint8Array;
   /** 104 bytes: the first box to write (and read). */
@@ -20,7 +24,7 @@ export interface EncryptResult {
   /** The CourierQuery to send. */
   readonly messageCiphertext: Uint8Array;
   /** Decrypts the reply; contains a private key. Secret. */
-  readonly envelopeDescriptor: Uint8Array;
+  readonly envelopeDescriptor: SecretBytes;
   /** 32 bytes: the operation's handle (cancel, dedup, replay). */
   readonly envelopeHash: Uint8Array;
   /** The box index after the one this envelope is for. */
@@ -32,12 +36,12 @@ export interface StartResendingParams {
   /** For a read: the read capability (exactly one of `readCap` / `writeCap`). */
   readonly readCap?: Uint8Array | undefined;
   /** For a write or tombstone: the write capability. */
-  readonly writeCap?: Uint8Array | undefined;
+  readonly writeCap?: SecretInput | undefined;
   /** For a read: the index of the box being read (needed to decrypt it). */
   readonly messageBoxIndex?: Uint8Array | undefined;
   /** Accepted and ignored by the v0.0.99 daemon. */
   readonly replyIndex?: number | undefined;
-  readonly envelopeDescriptor: Uint8Array;
+  readonly envelopeDescriptor: SecretInput;
   readonly messageCiphertext: Uint8Array;
   readonly envelopeHash: Uint8Array;
   /** Reads: fail at once with `BoxIDNotFoundError` instead of waiting for the box. */
@@ -59,7 +63,7 @@ export interface StartResendingResult {
 export interface DestinationPayload {
   /** ≤ 10 MiB. */
   readonly payload: Uint8Array;
-  readonly writeCap: Uint8Array;
+  readonly writeCap: SecretInput;
   readonly startIndex: Uint8Array;
 }
 

@@ -5,7 +5,9 @@ import { WireSizes } from '../../wire/constants.js';
 import { redacted } from '../../wire/redacted.js';
 import type { ClientContext } from '../client-context.js';
 import type { RequestOptions } from '../request-engine.js';
-import { checkBytes } from '../validate.js';
+import { checkBytes, checkIndex, checkReadCap, checkSecret, checkWriteCap, describeValue } from '../validate.js';
+import { withValidArguments } from '../validate-arguments.js';
+import { checkFlag, checkRequestOptions } from '../validate-options.js';
 import type { StartResendingParams, StartResendingResult } from './pigeonhole-types.js';
 import { checkErrorCode } from './reply-checks.js';
 
@@ -43,22 +45,44 @@ export function startResendingEncryptedMessage(
   params: StartResendingParams,
   options?: RequestOptions,
 ): Observable<StartResendingResult> {
-  const { readCap, writeCap, envelopeHash } = params;
+  return withValidArguments(
+    () => checkStartResending(ctx, params, options),
+    () => sendStartResending(ctx, params, options),
+  );
+}
+
+function checkStartResending(ctx: ClientContext, params: StartResendingParams, options: RequestOptions | undefined): void {
+  checkParamsObject(params);
+  const { readCap, writeCap } = params;
   if ((readCap === undefined) === (writeCap === undefined)) {
     throw new InvalidArgumentError('readCap/writeCap', 'give exactly one: readCap for a read, writeCap for a write');
   }
   if (readCap !== undefined) {
-    checkBytes('readCap', readCap, { length: WireSizes.readCap });
-    checkBytes('messageBoxIndex', params.messageBoxIndex, { length: WireSizes.messageBoxIndex });
+    checkReadCap('readCap', readCap);
+    checkIndex('messageBoxIndex', params.messageBoxIndex);
   }
-  if (writeCap !== undefined) checkBytes('writeCap', writeCap, { length: WireSizes.writeCap });
-  checkBytes('envelopeDescriptor', params.envelopeDescriptor, { min: 1 });
+  if (writeCap !== undefined) checkWriteCap('writeCap', writeCap);
+  checkSecret('envelopeDescriptor', params.envelopeDescriptor, { min: 1 });
   const max = ctx.state().sphinxGeometry?.userForwardPayloadLength;
   checkBytes('messageCiphertext', params.messageCiphertext, max === undefined ? { min: 1 } : { min: 1, max });
-  checkBytes('envelopeHash', envelopeHash, { length: WireSizes.hash });
+  checkBytes('envelopeHash', params.envelopeHash, { length: WireSizes.hash });
   if (params.replyIndex !== undefined && !(Number.isInteger(params.replyIndex) && params.replyIndex >= 0 && params.replyIndex <= 255)) {
     throw new InvalidArgumentError('replyIndex', 'expected an integer from 0 to 255');
   }
+  checkFlag('noRetryOnBoxIdNotFound', params.noRetryOnBoxIdNotFound);
+  checkFlag('noIdempotentBoxAlreadyExists', params.noIdempotentBoxAlreadyExists);
+  checkRequestOptions(options);
+}
+
+/** Plain-JavaScript callers can pass anything: name the argument rather than fail destructuring it. */
+function checkParamsObject(params: unknown): void {
+  if (params === null || typeof params !== 'object' || Array.isArray(params)) {
+    throw new InvalidArgumentError('params', `expected the envelope (from encryptRead/encryptWrite) and a capability, got ${describeValue(params)}`);
+  }
+}
+
+function sendStartResending(ctx: ClientContext, params: StartResendingParams, options: RequestOptions | undefined): Observable<StartResendingResult> {
+  const { readCap, writeCap, envelopeHash } = params;
   return ctx.requests.query({
     request: {
       type: 'start_resending_encrypted_message',
@@ -93,7 +117,7 @@ export function startResendingEncryptedMessageReturnBoxExists(
   params: StartResendingParams,
   options?: RequestOptions,
 ): Observable<StartResendingResult> {
-  return startResendingEncryptedMessage(ctx, { ...params, noIdempotentBoxAlreadyExists: true }, options);
+  return startResendingEncryptedMessage(ctx, withFlag(params, { noIdempotentBoxAlreadyExists: true }), options);
 }
 
 /**
@@ -106,7 +130,7 @@ export function startResendingEncryptedMessageNoRetry(
   params: StartResendingParams,
   options?: RequestOptions,
 ): Observable<StartResendingResult> {
-  return startResendingEncryptedMessage(ctx, { ...params, noRetryOnBoxIdNotFound: true }, options);
+  return startResendingEncryptedMessage(ctx, withFlag(params, { noRetryOnBoxIdNotFound: true }), options);
 }
 
 /**
@@ -119,13 +143,24 @@ export function startResendingEncryptedMessageNoRetry(
  * await firstValueFrom(client.cancelResendingEncryptedMessage(envelope.envelopeHash));
  */
 export function cancelResendingEncryptedMessage(ctx: ClientContext, envelopeHash: Uint8Array, options?: RequestOptions): Observable<void> {
-  checkBytes('envelopeHash', envelopeHash, { length: WireSizes.hash });
-  return ctx.requests
-    .query({
-      request: { type: 'cancel_resending_encrypted_message', envelopeHash },
-      replyType: 'cancel_resending_encrypted_message_reply',
-      options,
-      result: checkErrorCode,
-    })
-    .pipe(map(() => undefined));
+  return withValidArguments(
+    () => {
+      checkBytes('envelopeHash', envelopeHash, { length: WireSizes.hash });
+      checkRequestOptions(options);
+    },
+    () =>
+      ctx.requests
+        .query({
+          request: { type: 'cancel_resending_encrypted_message', envelopeHash },
+          replyType: 'cancel_resending_encrypted_message_reply',
+          options,
+          result: checkErrorCode,
+        })
+        .pipe(map(() => undefined)),
+  );
+}
+
+/** `params` with a flag set; anything that is not an object is left for the checks to name. */
+function withFlag(params: StartResendingParams, flag: Partial<StartResendingParams>): StartResendingParams {
+  return params !== null && typeof params === 'object' ? { ...params, ...flag } : params;
 }

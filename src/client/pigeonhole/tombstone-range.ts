@@ -1,11 +1,14 @@
 import { EMPTY, defer, expand, last, map, of, type Observable } from 'rxjs';
-import { WireSizes } from '../../wire/constants.js';
 import { redacted } from '../../wire/redacted.js';
 import type { ClientContext } from '../client-context.js';
 import type { RequestOptions } from '../request-engine.js';
-import { checkBytes, checkUint } from '../validate.js';
+import { checkIndex, checkWriteCap } from '../validate.js';
+import { withValidArguments } from '../validate-arguments.js';
+import { checkEnvelopeCount, checkRequestOptions } from '../validate-options.js';
+import { withTimeout } from '../with-timeout.js';
 import { encryptWrite } from './encrypt.js';
 import type { TombstoneEnvelope, TombstoneRangeResult } from './pigeonhole-types.js';
+import type { SecretInput } from '../../wire/secret-bytes.js';
 
 /**
  * Prepares tombstones (signed empty boxes) for `maxCount` consecutive boxes
@@ -13,35 +16,45 @@ import type { TombstoneEnvelope, TombstoneRangeResult } from './pigeonhole-types
  * `startResendingEncryptedMessage({ writeCap, ...envelope })`.
  * Built from `encryptWrite` with an empty plaintext, one box after another.
  *
+ * `maxCount` is at most 65 536 (what one courier copy command accepts);
+ * `timeoutMs` bounds the whole call, not each box.
+ *
  * @example
  * const { envelopes, next } = await firstValueFrom(client.tombstoneRange(writeCap, index, 3));
  */
 export function tombstoneRange(
   ctx: ClientContext,
-  writeCap: Uint8Array,
+  writeCap: SecretInput,
   start: Uint8Array,
   maxCount: number,
   options?: RequestOptions,
 ): Observable<TombstoneRangeResult> {
-  checkBytes('writeCap', writeCap, { length: WireSizes.writeCap });
-  checkBytes('start', start, { length: WireSizes.messageBoxIndex });
-  const count = Number(checkUint('maxCount', maxCount, 0xffff_ffffn));
-  const empty = new Uint8Array(0);
-  return defer(() => {
-    const envelopes: TombstoneEnvelope[] = [];
-    return of(start).pipe(
-      expand((index) =>
-        envelopes.length >= count
-          ? EMPTY
-          : encryptWrite(ctx, empty, writeCap, index, options).pipe(
-              map(({ nextMessageBoxIndex, ...envelope }) => {
-                envelopes.push(redacted({ ...envelope, boxIndex: index }));
-                return nextMessageBoxIndex;
-              }),
-            ),
-      ),
-      last(),
-      map((next): TombstoneRangeResult => ({ envelopes, next })),
-    );
-  });
+  return withValidArguments(
+    () => {
+      checkWriteCap('writeCap', writeCap);
+      checkIndex('start', start);
+      checkEnvelopeCount('maxCount', maxCount);
+      return checkRequestOptions(options);
+    },
+    ({ timeoutMs }) => {
+      const empty = new Uint8Array(0);
+      return defer(() => {
+        const envelopes: TombstoneEnvelope[] = [];
+        return of(start).pipe(
+          expand((index) =>
+            envelopes.length >= maxCount
+              ? EMPTY
+              : encryptWrite(ctx, empty, writeCap, index).pipe(
+                  map(({ nextMessageBoxIndex, ...envelope }) => {
+                    envelopes.push(redacted({ ...envelope, boxIndex: index }));
+                    return nextMessageBoxIndex;
+                  }),
+                ),
+          ),
+          last(),
+          map((next): TombstoneRangeResult => ({ envelopes, next })),
+        );
+      }).pipe(withTimeout('tombstoneRange', timeoutMs, ctx.scheduler));
+    },
+  );
 }

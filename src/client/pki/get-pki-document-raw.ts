@@ -4,6 +4,8 @@ import type { DirectoryAuthority } from '../../wire/messages.js';
 import type { ClientContext } from '../client-context.js';
 import type { RequestOptions } from '../request-engine.js';
 import { checkUint } from '../validate.js';
+import { withValidArguments } from '../validate-arguments.js';
+import { checkRequestOptions } from '../validate-options.js';
 
 /** The signed PKI document as the daemon fetched it (PROTOCOL.md §6.4). */
 export interface RawPKIDocument {
@@ -23,16 +25,22 @@ export interface RawPKIDocument {
  * const { payload, epoch } = await firstValueFrom(client.getPKIDocumentRaw());
  */
 export function getPKIDocumentRaw(ctx: ClientContext, epoch: number | bigint = 0, options?: RequestOptions): Observable<RawPKIDocument> {
-  const checked = checkUint('epoch', epoch);
-  return ctx.requests.query({
-    request: { type: 'get_pki_document', epoch: checked },
-    replyType: 'get_pki_document_reply',
-    options,
-    result: (reply) => {
-      if (reply.errorCode !== 0) throw thinClientErrorFor(reply.errorCode, { request: 'get_pki_document', detail: `epoch ${reply.epoch}` });
-      return { payload: reply.payload ?? new Uint8Array(0), epoch: reply.epoch };
+  return withValidArguments(
+    () => {
+      checkRequestOptions(options);
+      return checkUint('epoch', epoch);
     },
-  });
+    (checked) =>
+      ctx.requests.query({
+        request: { type: 'get_pki_document', epoch: checked },
+        replyType: 'get_pki_document_reply',
+        options,
+        result: (reply) => {
+          if (reply.errorCode !== 0) throw thinClientErrorFor(reply.errorCode, { request: 'get_pki_document', detail: `epoch ${reply.epoch}` });
+          return { payload: reply.payload ?? new Uint8Array(0), epoch: reply.epoch };
+        },
+      }),
+  );
 }
 
 /**
@@ -44,13 +52,17 @@ export function getPKIDocumentRaw(ctx: ClientContext, epoch: number | bigint = 0
  * const authorities = await firstValueFrom(client.getDirectoryAuthorities());
  */
 export function getDirectoryAuthorities(ctx: ClientContext, options?: RequestOptions): Observable<DirectoryAuthority[]> {
-  return ctx.requests.query({
-    request: { type: 'get_directory_authorities' },
-    replyType: 'get_directory_authorities_reply',
-    options,
-    result: (reply) => {
-      if (reply.errorCode !== 0) throw thinClientErrorFor(reply.errorCode, { request: 'get_directory_authorities' });
-      return reply.authorities ?? [];
-    },
-  });
+  return withValidArguments(
+    () => checkRequestOptions(options),
+    () =>
+      ctx.requests.query({
+        request: { type: 'get_directory_authorities' },
+        replyType: 'get_directory_authorities_reply',
+        options,
+        result: (reply) => {
+          if (reply.errorCode !== 0) throw thinClientErrorFor(reply.errorCode, { request: 'get_directory_authorities' });
+          return reply.authorities ?? [];
+        },
+      }),
+  );
 }

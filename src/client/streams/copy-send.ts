@@ -2,26 +2,34 @@ import { EMPTY, concatMap, defer, expand, last, map, of, toArray, type Observabl
 import { InvalidArgumentError } from '../../errors/local-errors.js';
 import { WireSizes } from '../../wire/constants.js';
 import type { ClientContext } from '../client-context.js';
-import { startResendingCopyCommand } from '../pigeonhole/copy-command.js';
+import { checkCourier, startResendingCopyCommand } from '../pigeonhole/copy-command.js';
 import { createCourierEnvelopesFromMultiPayload, createCourierEnvelopesFromTombstoneRange } from '../pigeonhole/copy-stream-envelopes.js';
 import { newKeypair } from '../pigeonhole/new-keypair.js';
 import type { CourierDestination } from '../pigeonhole/pigeonhole-types.js';
 import type { RequestOptions } from '../request-engine.js';
-import { checkBytes, checkCount, checkUint } from '../validate.js';
+import { checkBytes, checkIndex, checkWriteCap } from '../validate.js';
+import { withValidArguments } from '../validate-arguments.js';
+import { checkEnvelopeCount, checkRequestOptions, checkWindow } from '../validate-options.js';
+import { withTimeout } from '../with-timeout.js';
 import { indexChain } from './index-chain.js';
 import { orderedWindow } from './ordered-window.js';
 import { pigeonholeGeometry$ } from './pigeonhole-geometry.js';
 import { write } from './write.js';
+import type { SecretInput } from '../../wire/secret-bytes.js';
 
 /** One destination of an atomic copy send. */
 export interface CopyDestination {
-  readonly writeCap: Uint8Array;
+  readonly writeCap: SecretInput;
   /** The first destination box to write. */
   readonly index: Uint8Array;
   readonly payload: Uint8Array;
 }
 
-/** Options of {@link ThinClient.copySend} and {@link ThinClient.copyTombstones}. */
+/**
+ * Options of {@link ThinClient.copySend} and {@link ThinClient.copyTombstones}.
+ * `timeoutMs` bounds the whole call (packing, the temporary channel's
+ * writes and the copy command), not each request in it.
+ */
 export interface CopySendOptions extends RequestOptions {
   /** Pin the copy command to this courier (e.g. distinct couriers per layer of a nested copy). */
   readonly courier?: CourierDestination;
@@ -35,17 +43,17 @@ export interface CopySendOptions extends RequestOptions {
  * (`startResendingCopyCommand`). The temporary channel's seed comes from
  * the CSPRNG and never leaves this function.
  */
-function runCopyStream(ctx: ClientContext, elements: readonly Uint8Array[], options: CopySendOptions): Observable<void> {
-  const window = checkCount('window', options.window ?? 8, 1024);
+function runCopyStream(ctx: ClientContext, elements: readonly Uint8Array[], options: CheckedCopyOptions): Observable<void> {
+  const { window } = options;
   return newKeypair(ctx, ctx.randomBytes(WireSizes.seed)).pipe(
     concatMap((temp) => {
       const indexAt = indexChain(ctx, temp.firstMessageIndex);
       const writes$ = orderedWindow(elements.length, window, (i) =>
-        indexAt(i).pipe(concatMap((boxIndex) => write(ctx, temp.writeCap, boxIndex, elements[i]!, options))),
+        indexAt(i).pipe(concatMap((boxIndex) => write(ctx, temp.writeCap, boxIndex, elements[i]!))),
       );
       return writes$.pipe(
         toArray(),
-        concatMap(() => startResendingCopyCommand(ctx, temp.writeCap, options.courier, options)),
+        concatMap(() => startResendingCopyCommand(ctx, temp.writeCap, options.courier)),
       );
     }),
   );
@@ -70,12 +78,21 @@ function runCopyStream(ctx: ClientContext, elements: readonly Uint8Array[], opti
  * ]));
  */
 export function copySend(ctx: ClientContext, destinations: readonly CopyDestination[], options: CopySendOptions = {}): Observable<Uint8Array[]> {
-  if (!Array.isArray(destinations) || destinations.length === 0) throw new InvalidArgumentError('destinations', 'expected at least one destination');
-  destinations.forEach((d, i) => {
-    checkBytes(`destinations[${i}].writeCap`, d?.writeCap, { length: WireSizes.writeCap });
-    checkBytes(`destinations[${i}].index`, d?.index, { length: WireSizes.messageBoxIndex });
-    checkBytes(`destinations[${i}].payload`, d?.payload);
-  });
+  return withValidArguments(
+    () => {
+      if (!Array.isArray(destinations) || destinations.length === 0) throw new InvalidArgumentError('destinations', 'expected at least one destination');
+      destinations.forEach((d, i) => {
+        checkWriteCap(`destinations[${i}].writeCap`, d?.writeCap);
+        checkIndex(`destinations[${i}].index`, d?.index);
+        checkBytes(`destinations[${i}].payload`, d?.payload);
+      });
+      return checkCopyOptions(options);
+    },
+    (checked) => packAndCopy(ctx, destinations, checked).pipe(withTimeout('copySend', checked.timeoutMs, ctx.scheduler)),
+  );
+}
+
+function packAndCopy(ctx: ClientContext, destinations: readonly CopyDestination[], options: CheckedCopyOptions): Observable<Uint8Array[]> {
   return pigeonholeGeometry$(ctx).pipe(
     concatMap((geometry) =>
       defer(() => {
@@ -95,7 +112,6 @@ export function copySend(ctx: ClientContext, destinations: readonly CopyDestinat
                   acc.call === 0,
                   acc.call === calls - 1,
                   acc.buffer,
-                  options,
                 ).pipe(
                   map((result): Packing => ({
                     call: acc.call + 1,
@@ -120,12 +136,31 @@ export function copySend(ctx: ClientContext, destinations: readonly CopyDestinat
  * @example
  * await firstValueFrom(client.copyTombstones(writeCap, start, 10));
  */
-export function copyTombstones(ctx: ClientContext, writeCap: Uint8Array, start: Uint8Array, count: number, options: CopySendOptions = {}): Observable<Uint8Array> {
-  checkBytes('writeCap', writeCap, { length: WireSizes.writeCap });
-  checkBytes('start', start, { length: WireSizes.messageBoxIndex });
-  const total = Number(checkUint('count', count, 0xffff_ffffn));
-  return createCourierEnvelopesFromTombstoneRange(ctx, writeCap, start, total, true, true, null, options).pipe(
-    concatMap((result) => runCopyStream(ctx, result.envelopes, options).pipe(map(() => result.nextDestIndex ?? start))),
+export function copyTombstones(ctx: ClientContext, writeCap: SecretInput, start: Uint8Array, count: number, options: CopySendOptions = {}): Observable<Uint8Array> {
+  return withValidArguments(
+    () => {
+      checkWriteCap('writeCap', writeCap);
+      checkIndex('start', start);
+      checkEnvelopeCount('count', count);
+      return checkCopyOptions(options);
+    },
+    (checked) =>
+      createCourierEnvelopesFromTombstoneRange(ctx, writeCap, start, count, true, true, null).pipe(
+        concatMap((result) => runCopyStream(ctx, result.envelopes, checked).pipe(map(() => result.nextDestIndex ?? start))),
+        withTimeout('copyTombstones', checked.timeoutMs, ctx.scheduler),
+      ),
   );
+}
+
+interface CheckedCopyOptions {
+  readonly timeoutMs: number | undefined;
+  readonly courier: CourierDestination | undefined;
+  readonly window: number;
+}
+
+function checkCopyOptions(options: CopySendOptions | undefined): CheckedCopyOptions {
+  const checked = checkRequestOptions(options);
+  checkCourier(checked.courier);
+  return { timeoutMs: checked.timeoutMs, courier: checked.courier, window: checkWindow(checked.window) };
 }
 

@@ -1,16 +1,51 @@
-import { concat, concatMap, defer, map, of, type Observable } from 'rxjs';
-import { ProtocolError } from '../../errors/local-errors.js';
+import { EMPTY, concat, concatMap, defer, map, of, type Observable } from 'rxjs';
+import { InvalidArgumentError, ProtocolError } from '../../errors/local-errors.js';
 import type { ClientContext } from '../client-context.js';
-import { checkCount } from '../validate.js';
+import { withValidArguments } from '../validate-arguments.js';
+import { checkIndex, describeValue } from '../validate.js';
+import { checkWindow } from '../validate-options.js';
 import { indexChain } from './index-chain.js';
 import { orderedWindow } from './ordered-window.js';
-import { readBox, type ReadOptions } from './read.js';
-import { parseStreamHeader } from './stream-framing.js';
+import { checkReadArguments, readBox, type ReadOptions } from './read.js';
+import { MAX_STREAM_PAYLOAD, STREAM_HEADER_LENGTH, parseStreamHeader, streamBoxCount, streamBytesBefore } from './stream-framing.js';
 
-/** Options of {@link ThinClient.readStream$}. */
+/** Options of {@link ThinClient.readStream$} and {@link ThinClient.readStreamBoxes$}. */
 export interface ReadStreamOptions extends ReadOptions {
   /** Boxes read concurrently after the first (default 8). */
   readonly window?: number;
+  /**
+   * Continue an interrupted read here instead of at the stream's first box:
+   * the `resumeFrom` of the last {@link StreamBox} handled (`readStreamBoxes$`).
+   * `index` is still the stream's first index.
+   */
+  readonly resumeFrom?: StreamReadPosition;
+}
+
+/** A box of a stream (see `writeStream`): an index into the channel, counted from the stream's first box. */
+export interface StreamPosition {
+  /** 0-based box number within the stream. */
+  readonly box: number;
+  /** That box's message box index. */
+  readonly index: Uint8Array;
+}
+
+/** Where an interrupted stream read continues: the box, and what the stream's first box said. */
+export interface StreamReadPosition extends StreamPosition {
+  /** The framed payload's length (from the first box's header). */
+  readonly length: number;
+  /** The stream's box size (the first box's plaintext length). */
+  readonly boxSize: number;
+}
+
+/** One box of a stream as {@link ThinClient.readStreamBoxes$} emits it. */
+export interface StreamBox {
+  /** 0-based box number within the stream. */
+  readonly box: number;
+  readonly totalBoxes: number;
+  /** Its payload bytes (the first box's without the 4-byte length header). */
+  readonly data: Uint8Array;
+  /** Where the read continues after this box: persist it to resume an interrupted read (`options.resumeFrom`). */
+  readonly resumeFrom: StreamReadPosition;
 }
 
 /**
@@ -29,28 +64,74 @@ export interface ReadStreamOptions extends ReadOptions {
  * client.readStream$(readCap, index).pipe(scan((bytes, chunk) => bytes + chunk.length, 0)).subscribe(setProgress);
  */
 export function readStream$(ctx: ClientContext, readCap: Uint8Array, index: Uint8Array, options: ReadStreamOptions = {}): Observable<Uint8Array> {
-  const window = checkCount('window', options.window ?? 8, 1024);
-  return defer(() =>
-    readBox(ctx, readCap, index, options).pipe(
-      concatMap((first) => {
-        const { length, data } = parseStreamHeader(first.plaintext);
-        const remaining = length - data.length;
-        if (remaining === 0) return of(data);
-        const boxSize = first.plaintext.length;
-        const restBoxes = Math.ceil(remaining / boxSize);
-        const indexAt = indexChain(ctx, first.nextIndex);
-        const rest$ = orderedWindow(restBoxes, window, (i) =>
-          indexAt(i).pipe(
-            concatMap((boxIndex) => readBox(ctx, readCap, boxIndex, options)),
-            map(({ plaintext }) => {
-              const expected = Math.min(boxSize, remaining - i * boxSize);
-              if (plaintext.length < expected) throw new ProtocolError(`stream: box ${i + 1} holds ${plaintext.length} bytes, expected ${expected}`);
-              return plaintext.length === expected ? plaintext : plaintext.subarray(0, expected);
-            }),
-          ),
-        );
-        return concat(of(data), rest$);
-      }),
-    ),
+  return readStreamBoxes$(ctx, readCap, index, options).pipe(map((box) => box.data));
+}
+
+/**
+ * `readStream$` box by box: each box's data with its number and the
+ * position to continue from, so that an interrupted read of a long stream
+ * can resume where it stopped (`options.resumeFrom`) instead of at its
+ * first box.
+ *
+ * @example
+ * client.readStreamBoxes$(readCap, index, { resumeFrom: saved }).pipe(concatMap(async (b) => { await append(b.data); await save(b.resumeFrom); }));
+ */
+export function readStreamBoxes$(ctx: ClientContext, readCap: Uint8Array, index: Uint8Array, options: ReadStreamOptions = {}): Observable<StreamBox> {
+  return withValidArguments(
+    () => {
+      const checked = checkReadArguments(readCap, index, options);
+      return { window: checkWindow(checked.window), resumeFrom: checkReadPosition(checked.resumeFrom) };
+    },
+    ({ window, resumeFrom }) =>
+      defer(() =>
+        resumeFrom === undefined
+          ? readBox(ctx, readCap, index, options).pipe(
+              concatMap((first) => {
+                const { length, data } = parseStreamHeader(first.plaintext);
+                // A one-box stream's box may be short; its size is then irrelevant.
+                const position: StreamReadPosition = { box: 1, index: first.nextIndex, length, boxSize: Math.max(first.plaintext.length, STREAM_HEADER_LENGTH + 1) };
+                const head: StreamBox = { box: 0, totalBoxes: totalBoxes(position), data, resumeFrom: position };
+                return concat(of(head), readRest(ctx, readCap, position, window, options));
+              }),
+            )
+          : readRest(ctx, readCap, resumeFrom, window, options),
+      ),
   );
+}
+
+/** Boxes in a stream: the first (payload after the header), then whole boxes. */
+function totalBoxes({ length, boxSize }: Pick<StreamReadPosition, 'length' | 'boxSize'>): number {
+  return streamBoxCount(length, boxSize);
+}
+
+/** Boxes `from.box` … the last, with at most `window` reads in flight, in order. */
+function readRest(ctx: ClientContext, readCap: Uint8Array, from: StreamReadPosition, window: number, options: ReadOptions): Observable<StreamBox> {
+  const total = totalBoxes(from);
+  if (from.box > total) throw new InvalidArgumentError('options.resumeFrom.box', `the stream has ${total} boxes, cannot resume at box ${from.box}`);
+  if (from.box === total) return EMPTY;
+  const { length, boxSize } = from;
+  const indexAt = indexChain(ctx, from.index);
+  return orderedWindow(total - from.box, window, (i) => {
+    const box = from.box + i;
+    const expected = Math.min(boxSize, length - streamBytesBefore(box, boxSize, length));
+    return indexAt(i).pipe(
+      concatMap((boxIndex) => readBox(ctx, readCap, boxIndex, options)),
+      map(({ plaintext, nextIndex }): StreamBox => {
+        if (plaintext.length < expected) throw new ProtocolError(`stream: box ${box} holds ${plaintext.length} bytes, expected ${expected}`);
+        const data = plaintext.length === expected ? plaintext : plaintext.subarray(0, expected);
+        return { box, totalBoxes: total, data, resumeFrom: { box: box + 1, index: nextIndex, length, boxSize } };
+      }),
+    );
+  });
+}
+
+function checkReadPosition(position: unknown): StreamReadPosition | undefined {
+  if (position === undefined) return undefined;
+  if (position === null || typeof position !== 'object') throw new InvalidArgumentError('options.resumeFrom', `expected a StreamBox's resumeFrom, got ${describeValue(position)}`);
+  const { box, index, length, boxSize } = position as Partial<StreamReadPosition>;
+  if (typeof box !== 'number' || !Number.isSafeInteger(box) || box < 1) throw new InvalidArgumentError('options.resumeFrom.box', 'expected an integer of at least 1');
+  checkIndex('options.resumeFrom.index', index);
+  if (typeof length !== 'number' || !Number.isSafeInteger(length) || length < 0 || length > MAX_STREAM_PAYLOAD) throw new InvalidArgumentError('options.resumeFrom.length', `expected an integer from 0 to ${MAX_STREAM_PAYLOAD}`);
+  if (typeof boxSize !== 'number' || !Number.isSafeInteger(boxSize) || boxSize <= STREAM_HEADER_LENGTH) throw new InvalidArgumentError('options.resumeFrom.boxSize', `expected an integer above ${STREAM_HEADER_LENGTH}`);
+  return position as StreamReadPosition;
 }

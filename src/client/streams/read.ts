@@ -3,6 +3,9 @@ import type { ClientContext } from '../client-context.js';
 import { encryptRead } from '../pigeonhole/encrypt.js';
 import { startResendingEncryptedMessage } from '../pigeonhole/start-resending.js';
 import type { RequestOptions } from '../request-engine.js';
+import { checkIndex, checkReadCap } from '../validate.js';
+import { withValidArguments } from '../validate-arguments.js';
+import { checkFlag, checkRequestOptions } from '../validate-options.js';
 import { withTimeout } from '../with-timeout.js';
 
 /** Options of {@link ThinClient.read}. */
@@ -50,5 +53,17 @@ export function readBox(ctx: ClientContext, readCap: Uint8Array, index: Uint8Arr
  * const text = new TextDecoder().decode(await firstValueFrom(client.read(readCap, index)));
  */
 export function read(ctx: ClientContext, readCap: Uint8Array, index: Uint8Array, options: ReadOptions = {}): Observable<Uint8Array> {
-  return readBox(ctx, readCap, index, options).pipe(map((box) => box.plaintext));
+  return withValidArguments(
+    () => checkReadArguments(readCap, index, options),
+    (checked) => readBox(ctx, readCap, index, checked).pipe(map((box) => box.plaintext)),
+  );
+}
+
+/** The arguments every reader takes: a read cap, an index, and read options. */
+export function checkReadArguments<O extends ReadOptions>(readCap: unknown, index: unknown, options: O | undefined): O {
+  checkReadCap('readCap', readCap);
+  checkIndex('index', index);
+  const checked = checkRequestOptions(options);
+  checkFlag('options.noRetry', checked.noRetry);
+  return checked;
 }

@@ -17,6 +17,11 @@ export function streamBoxCount(length: number, boxSize: number): number {
   return Math.max(1, Math.ceil((STREAM_HEADER_LENGTH + length) / boxSize));
 }
 
+/** Payload bytes in the boxes before box `box` (box 0 carries the 4-byte header and `boxSize − 4` payload bytes). */
+export function streamBytesBefore(box: number, boxSize: number, length: number): number {
+  return box === 0 ? 0 : Math.min(length, box * boxSize - STREAM_HEADER_LENGTH);
+}
+
 /** The plaintext of box `i` of the framed payload (views, no copies beyond the header box). */
 export function streamBox(payload: Uint8Array, boxSize: number, i: number): Uint8Array {
   if (payload.length > MAX_STREAM_PAYLOAD) throw new InvalidArgumentError('payload', `at most ${MAX_STREAM_PAYLOAD} bytes`);

@@ -4,7 +4,9 @@ import { redacted } from '../../wire/redacted.js';
 import type { ClientContext } from '../client-context.js';
 import { nextMessageBoxIndex } from '../pigeonhole/message-box-index.js';
 import type { RequestOptions } from '../request-engine.js';
-import { readBox } from './read.js';
+import { withValidArguments } from '../validate-arguments.js';
+import { checkDelayMs } from '../validate-options.js';
+import { checkReadArguments, readBox } from './read.js';
 
 /** Options of {@link ThinClient.tail$}: the polling schedule while no new box is there. */
 export interface TailOptions extends RequestOptions {
@@ -40,8 +42,17 @@ export interface StreamMessage {
  * client.tail$(readCap, index).pipe(scan((list, m) => [...list, decode(m.plaintext)], [])).subscribe(render);
  */
 export function tail$(ctx: ClientContext, readCap: Uint8Array, index: Uint8Array, options: TailOptions = {}): Observable<StreamMessage> {
-  const initial = options.initialDelayMs ?? 1000;
-  const max = Math.max(initial, options.maxDelayMs ?? 30_000);
+  return withValidArguments(
+    () => {
+      const checked = checkReadArguments(readCap, index, options);
+      const initial = checkDelayMs('options.initialDelayMs', checked.initialDelayMs, 1000);
+      return { initial, max: Math.max(initial, checkDelayMs('options.maxDelayMs', checked.maxDelayMs, 30_000)) };
+    },
+    ({ initial, max }) => follow(ctx, readCap, index, initial, max, options),
+  );
+}
+
+function follow(ctx: ClientContext, readCap: Uint8Array, index: Uint8Array, initial: number, max: number, options: TailOptions): Observable<StreamMessage> {
   type Step = { readonly index: Uint8Array; readonly delay: number; readonly message?: StreamMessage };
 
   const poll = (step: Step): Observable<Step> =>
