@@ -74,12 +74,12 @@ const localDaemon: Responder = (request) => {
 
 const backoff = exponentialBackoff({ initialMs: 10, maxMs: 10, jitter: 0 });
 
-describe('Session: correlation', () => {
-  let scheduler: TestScheduler;
-  beforeEach(() => {
-    scheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
-  });
+let scheduler: TestScheduler;
+beforeEach(() => {
+  scheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+});
 
+describe('Session: correlation', () => {
   it('is cold: nothing is sent until subscribe', () => {
     scheduler.run(() => {
       const link = new ScriptedLink(scheduler);
@@ -186,11 +186,6 @@ describe('Session: correlation', () => {
 });
 
 describe('Session: connect(), disconnect(), close()', () => {
-  let scheduler: TestScheduler;
-  beforeEach(() => {
-    scheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
-  });
-
   it('a request before connect() fails at once with NotConnectedError', () => {
     scheduler.run(({ expectObservable }) => {
       const { engine, dials } = sessionHarness(scheduler, [new ScriptedLink(scheduler)]);
@@ -286,11 +281,6 @@ describe('Session: connect(), disconnect(), close()', () => {
 });
 
 describe('Session: reconnect decisions, per request', () => {
-  let scheduler: TestScheduler;
-  beforeEach(() => {
-    scheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
-  });
-
   // Regression (issue 12, case 3): in-flight starts used to be re-sent as they were, giving the daemon two ARQs.
   it('same-instance resume: cancel the old ARQ first, absorb its code-24 answer, re-issue under a fresh id', () => {
     scheduler.run(({ expectObservable, flush }) => {
@@ -414,11 +404,6 @@ describe('Session: reconnect decisions, per request', () => {
 });
 
 describe('Session: SURB sends across reconnects (legacy send_message)', () => {
-  let scheduler: TestScheduler;
-  beforeEach(() => {
-    scheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
-  });
-
   const surbId = bytes(16, 42);
   const sendRequest = { type: 'send_message', withSurb: true, surbId, destinationIdHash: bytes(32), recipientQueueId: bytes(4, 1), payload: bytes(8) } as const;
   const sentEvent: DaemonMessage = { type: 'message_sent_event', messageId: null, surbId, sentAt: 0, replyEta: 0, err: '' };
@@ -500,11 +485,6 @@ describe('Session: SURB sends across reconnects (legacy send_message)', () => {
 });
 
 describe('Session: ARQ cancels and the daemon FIFO account (DAEMON.md §1.7, §3.6)', () => {
-  let scheduler: TestScheduler;
-  beforeEach(() => {
-    scheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
-  });
-
   it('unsubscribing sends the cancel once and absorbs the daemon code-24 reply', () => {
     scheduler.run(({ expectObservable, flush }) => {
       const link = new ScriptedLink(scheduler);

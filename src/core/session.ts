@@ -1,17 +1,15 @@
-import { BehaviorSubject, Observable, timer, type SchedulerLike, type Subscriber, type Subscription } from 'rxjs';
+import { BehaviorSubject, Observable, timer, type Subscriber, type Subscription } from 'rxjs';
 import { ClientClosedError, ConnectionLostError, InvalidArgumentError, NotConnectedError } from '../errors/local-errors.js';
 import { encodeRequest } from '../wire/codec.js';
 import { WireSizes } from '../wire/constants.js';
 import type { Request, RequestKind } from '../wire/messages.js';
-import { ConnectionController, type DisconnectInfo, type ReadyInfo } from './connection-controller.js';
+import { ConnectionController, type ConnectionControllerOptions, type DisconnectInfo, type ReadyInfo } from './connection-controller.js';
 import { initialConnectionState, type ConnectionState } from './connection-state.js';
 import { messageKey, queryKey, surbKey } from './correlation-key.js';
 import { DaemonFifo } from './daemon-fifo.js';
 import { toHex } from './hex.js';
 import type { IdGenerator } from './ids.js';
-import type { Link, LinkMessage } from './link.js';
-import type { Logger } from './logger.js';
-import type { ReconnectPolicy } from './reconnect-policy.js';
+import type { LinkMessage } from './link.js';
 import {
   isMixnetClass,
   requestClass,
@@ -26,17 +24,9 @@ import {
 const RECANCEL_FIRST_MS = 1000;
 const RECANCEL_MAX_MS = 30_000;
 
-export interface SessionOptions {
-  /** Opens a link to the daemon (cold: one dial per subscription). */
-  readonly dial: () => Observable<Link>;
-  /** 16 bytes naming our daemon session (PROTOCOL.md §3.2). */
-  readonly clientInstanceToken: Uint8Array;
-  readonly scheduler: SchedulerLike;
-  readonly handshakeTimeoutMs: number;
-  readonly reconnect: ReconnectPolicy;
-  /** Uniform [0, 1) numbers (backoff jitter). */
-  readonly random: () => number;
-  readonly logger: Logger;
+/** The connection's settings (see {@link ConnectionControllerOptions}), and the session's own. */
+export interface SessionOptions
+  extends Pick<ConnectionControllerOptions, 'dial' | 'clientInstanceToken' | 'scheduler' | 'handshakeTimeoutMs' | 'reconnect' | 'random' | 'logger'> {
   readonly ids: IdGenerator;
   /** Live mixnet requests at the daemon at once (concurrency; the FIFO bound is separate). */
   readonly maxMixnetInFlight: number;
@@ -199,14 +189,15 @@ export class Session {
 
   private startRun(): void {
     this.run = 'running';
+    const { dial, clientInstanceToken, scheduler, handshakeTimeoutMs, reconnect, random, logger } = this.options;
     const controller = new ConnectionController({
-      dial: this.options.dial,
-      clientInstanceToken: this.options.clientInstanceToken,
-      scheduler: this.options.scheduler,
-      handshakeTimeoutMs: this.options.handshakeTimeoutMs,
-      reconnect: this.options.reconnect,
-      random: this.options.random,
-      logger: this.options.logger,
+      dial,
+      clientInstanceToken,
+      scheduler,
+      handshakeTimeoutMs,
+      reconnect,
+      random,
+      logger,
       previousInstanceToken: this.state.instanceToken,
       onMessage: (message) => this.receive(message),
       onReady: (info) => this.onReady(info),

@@ -9,6 +9,7 @@ import { TestScheduler } from 'rxjs/testing';
 import { ThinClient, TransportError, exponentialBackoff, type ThinClientOptions } from 'katzenpost-rx';
 import { createVirtualDaemon, type VirtualDaemon, type VirtualDaemonOptions } from 'katzenpost-rx/testing';
 import type { SimulatorHandle } from 'katzenpost-rx/sim';
+import { prng } from '../../crash/support/crash-harness.js';
 import { OpLedger, type LedgerReport } from './op-ledger.js';
 
 type SimStats = ReturnType<SimulatorHandle['stats']>;
@@ -66,7 +67,7 @@ export function runWorld(options: WorldOptions, body: (world: World) => (() => n
   let outcome: WorldOutcome | null = null;
   const scheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
   scheduler.run(({ flush }) => {
-    const random = seededRandom(options.seed);
+    const random = prng(options.seed); // a run's choices replay from its seed
     const daemon = createVirtualDaemon({ scheduler, seed: `world-${options.seed}`, horizonMs: options.probeAtMs + 1000, ...options.daemon });
     let reachable = true;
     const base = daemon.clientOptions({ randomFraction: random, ...quickReconnect, ...options.client });
@@ -105,18 +106,6 @@ export function runWorld(options: WorldOptions, body: (world: World) => (() => n
     flush();
   });
   return outcome!;
-}
-
-/** mulberry32: a small seeded PRNG, so a run's choices replay from its seed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Sums outcomes into the figures a scenario prints. */
