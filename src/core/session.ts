@@ -118,7 +118,7 @@ export class Session {
   /** Mixnet requests waiting in the client for the FIFO or the in-flight limit. */
   get queuedMixnetCount(): number {
     let n = 0;
-    for (const record of this.waiting) if (isMixnetClass(record.cls)) n++;
+    for (const record of this.waiting) if (record.phase === 'waiting' && isMixnetClass(record.cls)) n++;
     return n;
   }
 
@@ -318,6 +318,8 @@ export class Session {
     }
     const cls = requestClass(request);
     const cancel = cls === 'arq' ? (submission.cancel ?? null) : null;
+    // Without its cancel an ARQ could be neither abandoned nor replayed safely.
+    if (cls === 'arq' && cancel === null) throw new Error(`${request.type} submitted without its cancel: a bug`);
     const cancelKey = cancel ? cancelKeyOf(cancel) : null;
     const record = new SessionRequest(++this.seq, cls, request, observer, cancel, cancelKey);
     try {
@@ -620,9 +622,9 @@ const NO_HANDLE: RequestHandle = { abandon: () => undefined };
  * The daemon's handle of an ARQ: the envelope hash, or the write-cap hash
  * of a copy command — one namespace for both (DAEMON.md §10.12).
  */
-function cancelKeyOf(cancel: CancelRequest): string | null {
+function cancelKeyOf(cancel: CancelRequest): string {
   const hash = cancel.type === 'cancel_resending_encrypted_message' ? cancel.envelopeHash : cancel.writeCapHash;
-  return hash ? toHex(hash) : null;
+  return toHex(hash ?? new Uint8Array(0));
 }
 
 /** Encodes a request, refusing one above the 40 MiB frame limit before anything is sent. */
