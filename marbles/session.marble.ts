@@ -7,7 +7,7 @@ import { InvalidRequestError, StartResendingCancelledError } from '../src/errors
 import type { DaemonMessage, DecodedRequest } from '../src/wire/messages.js';
 import { bytes, status } from './support/daemon-messages.js';
 import { ScriptedLink, type Responder } from './support/scripted-link.js';
-import { sessionHarness } from './support/session-harness.js';
+import { connectedSession, sessionHarness } from './support/session-harness.js';
 
 /*
  * The Session: one owner of every request's life (issue 12). Each test
@@ -82,9 +82,7 @@ beforeEach(() => {
 describe('Session: correlation', () => {
   it('is cold: nothing is sent until subscribe', () => {
     scheduler.run(() => {
-      const link = new ScriptedLink(scheduler);
-      const { session, engine } = sessionHarness(scheduler, [link]);
-      session.connect().subscribe();
+      const { link, engine } = connectedSession(scheduler);
       const request$ = nextIndex(engine);
       expect(link.sent).toHaveLength(0);
       request$.subscribe();
@@ -95,9 +93,7 @@ describe('Session: correlation', () => {
 
   it('delivers each reply to its own request, whatever the order', () => {
     scheduler.run(({ expectObservable, flush }) => {
-      const link = new ScriptedLink(scheduler);
-      const { session, engine } = sessionHarness(scheduler, [link]);
-      session.connect().subscribe();
+      const { link, engine } = connectedSession(scheduler);
       expectObservable(nextIndex(engine)).toBe('-----(a|)', { a: 1 });
       expectObservable(nextIndex(engine)).toBe('--(b|)', { b: 2 });
       scheduler.schedule(() => link.push(nextIndexReply(link.queryId(1))), 2);
@@ -123,9 +119,7 @@ describe('Session: correlation', () => {
 
   it('turns an error code into the typed error; ignores other kinds, unknown ids and duplicates', () => {
     scheduler.run(({ expectObservable, flush }) => {
-      const link = new ScriptedLink(scheduler);
-      const { session, engine } = sessionHarness(scheduler, [link]);
-      session.connect().subscribe();
+      const { link, engine } = connectedSession(scheduler);
       expectObservable(nextIndex(engine)).toBe('---#', undefined, new InvalidRequestError({ request: 'next_message_box_index' }));
       expectObservable(nextIndex(engine)).toBe('----(a|)', { a: 2 });
       scheduler.schedule(() => link.push({ type: 'cancel_resending_copy_command_reply', queryId: link.queryId(1), errorCode: 0 }), 1);
@@ -152,9 +146,7 @@ describe('Session: correlation', () => {
 
   it('forgets a local request on unsubscribe and sends nothing more', () => {
     scheduler.run(({ expectObservable, flush }) => {
-      const link = new ScriptedLink(scheduler);
-      const { session, engine } = sessionHarness(scheduler, [link]);
-      session.connect().subscribe();
+      const { link, engine } = connectedSession(scheduler);
       expectObservable(nextIndex(engine), '^--!').toBe('---');
       scheduler.schedule(() => link.push(nextIndexReply(link.queryId(0))), 5);
       flush();
@@ -166,9 +158,7 @@ describe('Session: correlation', () => {
   // Regression (issue 12, "smaller"): a schema error in one message used to reset the link and replay.
   it('a reply that breaks its schema fails only its request; the connection stays up', () => {
     scheduler.run(({ expectObservable, flush }) => {
-      const link = new ScriptedLink(scheduler);
-      const { session, engine, lost, messages } = sessionHarness(scheduler, [link]);
-      session.connect().subscribe();
+      const { link, session, engine, lost, messages } = connectedSession(scheduler);
       const bad = new MalformedMessageError('next_message_box_index_reply', 'error_code: expected an unsigned integer ≤ 255', { queryId: new Uint8Array(16) });
       expectObservable(nextIndex(engine)).toBe('--#', undefined, bad);
       expectObservable(nextIndex(engine)).toBe('---(a|)', { a: 2 });
@@ -239,9 +229,7 @@ describe('Session: connect(), disconnect(), close()', () => {
 
   it('close(): pending requests fail with ClientClosedError, later ones too, and connect() refuses', () => {
     scheduler.run(({ expectObservable }) => {
-      const link = new ScriptedLink(scheduler);
-      const { session, engine } = sessionHarness(scheduler, [link]);
-      session.connect().subscribe();
+      const { link, session, engine } = connectedSession(scheduler);
       expectObservable(nextIndex(engine)).toBe('--#', undefined, new ClientClosedError('next_message_box_index'));
       expectObservable(start(engine, 1)).toBe('--#', undefined, new ClientClosedError('start_resending_encrypted_message'));
       scheduler.schedule(() => session.close(), 2);
@@ -417,15 +405,21 @@ describe('Session: SURB sends across reconnects (legacy send_message)', () => {
     });
   }
 
+  /** A send made on a first connection; the second one (after a drop) resumes the session or not. */
+  function sendAcrossReconnect(second: ScriptedLink) {
+    const first = new ScriptedLink(scheduler);
+    const { session, engine } = sessionHarness(scheduler, [first, second], { reconnect: backoff });
+    session.connect().subscribe();
+    const log: string[] = [];
+    track(engine, log);
+    return { first, log };
+  }
+
   // Regression (issue 12, case 6): a send still in the daemon's queue at a disconnect used to hang forever.
   it('not yet sent by the daemon when the connection drops: sent again on the next connection', () => {
     scheduler.run(({ flush }) => {
-      const first = new ScriptedLink(scheduler);
       const second = new ScriptedLink(scheduler, { resumed: true });
-      const { session, engine } = sessionHarness(scheduler, [first, second], { reconnect: backoff });
-      session.connect().subscribe();
-      const log: string[] = [];
-      track(engine, log);
+      const { first, log } = sendAcrossReconnect(second);
       scheduler.schedule(() => first.drop(), 3);
       scheduler.schedule(() => second.push(sentEvent), 15);
       scheduler.schedule(() => second.push(replyEvent), 17);
@@ -437,12 +431,8 @@ describe('Session: SURB sends across reconnects (legacy send_message)', () => {
 
   it('sent by the daemon before the drop: keeps waiting on a resumed session (its reply is queued there)', () => {
     scheduler.run(({ flush }) => {
-      const first = new ScriptedLink(scheduler);
       const second = new ScriptedLink(scheduler, { resumed: true });
-      const { session, engine } = sessionHarness(scheduler, [first, second], { reconnect: backoff });
-      session.connect().subscribe();
-      const log: string[] = [];
-      track(engine, log);
+      const { first, log } = sendAcrossReconnect(second);
       scheduler.schedule(() => first.push(sentEvent), 1);
       scheduler.schedule(() => first.drop(), 3);
       scheduler.schedule(() => second.push(replyEvent), 14);
@@ -454,12 +444,7 @@ describe('Session: SURB sends across reconnects (legacy send_message)', () => {
 
   it('sent by the daemon before the drop, new daemon session: fails with ConnectionLostError', () => {
     scheduler.run(({ flush }) => {
-      const first = new ScriptedLink(scheduler);
-      const second = new ScriptedLink(scheduler, { resumed: false, instance: 2 });
-      const { session, engine } = sessionHarness(scheduler, [first, second], { reconnect: backoff });
-      session.connect().subscribe();
-      const log: string[] = [];
-      track(engine, log);
+      const { first, log } = sendAcrossReconnect(new ScriptedLink(scheduler, { resumed: false, instance: 2 }));
       scheduler.schedule(() => first.push(sentEvent), 1);
       scheduler.schedule(() => first.drop(), 3);
       flush();
@@ -469,9 +454,7 @@ describe('Session: SURB sends across reconnects (legacy send_message)', () => {
 
   it('abandoned before the daemon sent it: keeps its place in the daemon queue account until its message_sent_event', () => {
     scheduler.run(({ flush }) => {
-      const link = new ScriptedLink(scheduler);
-      const { session, engine } = sessionHarness(scheduler, [link]);
-      session.connect().subscribe();
+      const { link, session, engine } = connectedSession(scheduler);
       const handle = track(engine, []);
       handle.abandon();
       expect(session.daemonQueueCount).toBe(1);
@@ -487,9 +470,7 @@ describe('Session: SURB sends across reconnects (legacy send_message)', () => {
 describe('Session: ARQ cancels and the daemon FIFO account (DAEMON.md §1.7, §3.6)', () => {
   it('unsubscribing sends the cancel once and absorbs the daemon code-24 reply', () => {
     scheduler.run(({ expectObservable, flush }) => {
-      const link = new ScriptedLink(scheduler);
-      const { session, engine } = sessionHarness(scheduler, [link]);
-      session.connect().subscribe();
+      const { link, session, engine } = connectedSession(scheduler);
       expectObservable(start(engine, 5), '^---!').toBe('----');
       scheduler.schedule(() => link.push(startReply(link.queryId(0), 24)), 5);
       scheduler.schedule(() => link.push(cancelReply(link.queryId(1))), 6);
@@ -503,9 +484,7 @@ describe('Session: ARQ cancels and the daemon FIFO account (DAEMON.md §1.7, §3
 
   it('surfaces a cancel made by someone else as StartResendingCancelledError; sends no cancel after the end', () => {
     scheduler.run(({ expectObservable, flush }) => {
-      const link = new ScriptedLink(scheduler);
-      const { session, engine } = sessionHarness(scheduler, [link]);
-      session.connect().subscribe();
+      const { link, engine } = connectedSession(scheduler);
       expectObservable(start(engine, 1)).toBe('--#', undefined, new StartResendingCancelledError({ request: 'start_resending_encrypted_message' }));
       expectObservable(start(engine, 2), '^----!').toBe('---(a|)', { a: 0 });
       scheduler.schedule(() => link.push(startReply(link.queryId(0), 24)), 2);
@@ -517,9 +496,7 @@ describe('Session: ARQ cancels and the daemon FIFO account (DAEMON.md §1.7, §3
 
   it('a timeout abandons the operation and cancels it', () => {
     scheduler.run(({ expectObservable, flush }) => {
-      const link = new ScriptedLink(scheduler);
-      const { session, engine } = sessionHarness(scheduler, [link]);
-      session.connect().subscribe();
+      const { link, engine } = connectedSession(scheduler);
       expectObservable(start(engine, 1, { timeoutMs: 30 })).toBe('30ms #', undefined, new RequestTimeoutError('start_resending_encrypted_message', 30));
       flush();
       expect(summary(link)).toEqual(['start 1', 'cancel 1']);
@@ -530,9 +507,7 @@ describe('Session: ARQ cancels and the daemon FIFO account (DAEMON.md §1.7, §3
   // Regression (issue 12, case 4): abandoned starts still queued at the daemon used to give their slot back at once.
   it('an abandoned start the cancel did not find keeps its FIFO place, and is cancelled again once it shows a sign of dispatch', () => {
     scheduler.run(({ flush }) => {
-      const link = new ScriptedLink(scheduler, { respond: localDaemon });
-      const { session, engine } = sessionHarness(scheduler, [link]);
-      session.connect().subscribe();
+      const { link, session, engine } = connectedSession(scheduler, new ScriptedLink(scheduler, { respond: localDaemon }));
       const a = start(engine, 1).subscribe();
       start(engine, 2).subscribe();
       a.unsubscribe(); // cancel → 0 only: A may still wait in the daemon's queue
@@ -589,9 +564,7 @@ describe('Session: ARQ cancels and the daemon FIFO account (DAEMON.md §1.7, §3
 
   it('a start whose envelope hash another unfinished start of ours holds waits for it (a cancel reaches only the newest ARQ of a hash)', () => {
     scheduler.run(({ flush }) => {
-      const link = new ScriptedLink(scheduler);
-      const { session, engine } = sessionHarness(scheduler, [link]);
-      session.connect().subscribe();
+      const { link, engine } = connectedSession(scheduler);
       start(engine, 7).subscribe();
       start(engine, 7).subscribe();
       start(engine, 8).subscribe();
@@ -605,9 +578,7 @@ describe('Session: ARQ cancels and the daemon FIFO account (DAEMON.md §1.7, §3
 
   it('the in-flight limit is separate from the FIFO: a dispatched, abandoned start frees its slot at once', () => {
     scheduler.run(({ flush }) => {
-      const link = new ScriptedLink(scheduler, { respond: localDaemon });
-      const { session, engine } = sessionHarness(scheduler, [link], { maxMixnetInFlight: 2 });
-      session.connect().subscribe();
+      const { link, engine } = connectedSession(scheduler, new ScriptedLink(scheduler, { respond: localDaemon }), { maxMixnetInFlight: 2 });
       const first = start(engine, 1).subscribe();
       start(engine, 2).subscribe();
       start(engine, 3).subscribe();

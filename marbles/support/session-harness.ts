@@ -6,7 +6,7 @@ import { silentLogger } from '../../src/core/logger.js';
 import { noReconnect, type ReconnectPolicy } from '../../src/core/reconnect-policy.js';
 import { Session } from '../../src/core/session.js';
 import { bytes } from './daemon-messages.js';
-import { counterIds } from './scripted-link.js';
+import { counterIds, ScriptedLink } from './scripted-link.js';
 
 export interface HarnessOptions {
   readonly reconnect?: ReconnectPolicy;
@@ -43,4 +43,11 @@ export function sessionHarness(scheduler: SchedulerLike, links: Array<Link | Err
   });
   const engine = new RequestEngine(session, scheduler, options.defaultTimeoutMs);
   return { session, engine, messages, lost, dials };
+}
+
+/** A harness whose session is connected (synchronously, at the current frame) over one scripted link. */
+export function connectedSession(scheduler: SchedulerLike, link: ScriptedLink = new ScriptedLink(scheduler), options: HarnessOptions = {}) {
+  const harness = sessionHarness(scheduler, [link], options);
+  harness.session.connect().subscribe();
+  return { ...harness, link };
 }
