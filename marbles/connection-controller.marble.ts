@@ -1,4 +1,4 @@
-import { NEVER, Observable, of, throwError } from 'rxjs';
+import { NEVER, Observable, distinctUntilChanged, map, of, throwError } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { ConnectionController, type DisconnectInfo, type ReadyInfo } from '../src/core/connection-controller.js';
 import { silentLogger } from '../src/core/logger.js';
@@ -18,6 +18,7 @@ function setup(
   const seen: string[] = [];
   const ready: Array<ReadyInfo & { at: number }> = [];
   const lost: Array<DisconnectInfo & { at: number }> = [];
+  const stopped: Array<{ error: Error; everReady: boolean; at: number }> = [];
   const dials: number[] = [];
   const controller = new ConnectionController({
     dial: () => {
@@ -35,8 +36,9 @@ function setup(
     onMessage: (m) => seen.push(m.type),
     onReady: (info) => ready.push({ ...info, at: scheduler.now() }),
     onDisconnected: (info) => lost.push({ ...info, at: scheduler.now() }),
+    onStopped: (error, info) => stopped.push({ error, everReady: info.everReady, at: scheduler.now() }),
   });
-  return { controller, seen, ready, lost, dials };
+  return { controller, seen, ready, lost, stopped, dials };
 }
 
 describe('ConnectionController handshake (PROTOCOL.md §3.1)', () => {
@@ -49,7 +51,8 @@ describe('ConnectionController handshake (PROTOCOL.md §3.1)', () => {
     scheduler.run(({ hot, expectObservable, flush }) => {
       const link = new FakeLink(hot('-s-p---r', { s: status(), p: pkiEvent(), r: tokenReply() }), () => scheduler.now());
       const { controller, ready } = setup(scheduler, [link]);
-      expectObservable(controller.connect()).toBe('-------(c|)', { c: undefined });
+      controller.start();
+      expectObservable(controller.state$.pipe(map((s) => s.daemon), distinctUntilChanged())).toBe('a------c', { a: 'handshaking', c: 'connected' });
       flush();
       expect(link.sentTypes()).toEqual(['session_token']);
       expect(link.sentAt).toEqual([3]);
@@ -68,7 +71,7 @@ describe('ConnectionController handshake (PROTOCOL.md §3.1)', () => {
         () => scheduler.now(),
       );
       const { controller, seen, ready } = setup(scheduler, [link]);
-      controller.connect().subscribe();
+      controller.start();
       flush();
       expect(seen).toEqual([
         'connection_status_event',
@@ -82,59 +85,65 @@ describe('ConnectionController handshake (PROTOCOL.md §3.1)', () => {
     });
   });
 
-  it('holds requests made before the handshake and sends them, in order, right after it', () => {
+  it('writes requests only while ready (the session holds them otherwise)', () => {
     scheduler.run(({ hot, flush }) => {
       const link = new FakeLink(hot('-s-p---r', { s: status(), p: pkiEvent(), r: tokenReply() }), () => scheduler.now());
       const { controller } = setup(scheduler, [link]);
-      const a = encodeRequest({ type: 'new_keypair', queryId: bytes(16, 1), seed: bytes(32) });
-      const b = encodeRequest({ type: 'get_directory_authorities', queryId: bytes(16, 2) });
-      controller.send(a);
-      controller.send(b);
-      expect(controller.isQueued(a)).toBe(true);
-      controller.connect().subscribe();
+      const request = encodeRequest({ type: 'new_keypair', queryId: bytes(16, 1), seed: bytes(32) });
+      controller.start();
+      scheduler.schedule(() => expect(controller.write(request)).toBe(false), 5);
+      scheduler.schedule(() => expect(controller.write(request)).toBe(true), 8);
       flush();
-      expect(link.sentTypes()).toEqual(['session_token', 'new_keypair', 'get_directory_authorities']);
-      expect(link.sentAt).toEqual([3, 7, 7]);
+      expect(link.sentTypes()).toEqual(['session_token', 'new_keypair']);
+      expect(link.sentAt).toEqual([3, 8]);
     });
   });
 
-  it('never lets a withdrawn request reach the daemon', () => {
+  it('calling start() again does nothing: one dial, one handshake', () => {
     scheduler.run(({ hot, flush }) => {
-      const link = new FakeLink(hot('-s-p---r', { s: status(), p: pkiEvent(), r: tokenReply() }), () => scheduler.now());
-      const { controller } = setup(scheduler, [link]);
-      const a = encodeRequest({ type: 'new_keypair', queryId: bytes(16, 1), seed: bytes(32) });
-      controller.send(a);
-      expect(controller.withdraw(a)).toBe(true);
-      controller.connect().subscribe();
+      const link = new FakeLink(hot('-s-p-r', { s: status(), p: pkiEvent(), r: tokenReply() }), () => scheduler.now());
+      const { controller, dials, ready } = setup(scheduler, [link]);
+      controller.start();
+      scheduler.schedule(() => controller.start(), 2);
+      scheduler.schedule(() => controller.start(), 9);
       flush();
-      expect(link.sentTypes()).toEqual(['session_token']);
+      expect(dials).toEqual([0]);
+      expect(ready).toHaveLength(1);
     });
   });
 
   it('fails the first connect with a HandshakeError when no session_token_reply comes in time', () => {
-    scheduler.run(({ hot, expectObservable, flush }) => {
+    scheduler.run(({ hot, flush }) => {
       const link = new FakeLink(hot('-s-p', { s: status(), p: pkiEvent() }), () => scheduler.now());
-      const { controller } = setup(scheduler, [link], noReconnect, 100);
-      expectObservable(controller.connect()).toBe('100ms #', undefined, new HandshakeError('no session_token_reply within 100 ms'));
+      const { controller, stopped } = setup(scheduler, [link], exponentialBackoff(), 100);
+      controller.start();
       flush();
+      expect(stopped).toEqual([{ error: new HandshakeError('no session_token_reply within 100 ms'), everReady: false, at: 100 }]);
       expect(link.closed).toBe(true);
       expect(controller.state.daemon).toBe('closed');
     });
   });
 
   it('refuses a daemon whose greeting carries no geometry', () => {
-    scheduler.run(({ hot, expectObservable }) => {
+    scheduler.run(({ hot }) => {
       const bad = { ...status(), pigeonholeGeometry: null };
       const link = new FakeLink(hot('-s', { s: bad }), () => scheduler.now());
-      const { controller } = setup(scheduler, [link]);
-      expectObservable(controller.connect()).toBe('-#', undefined, new HandshakeError('incompatible daemon: connection_status_event without geometry'));
+      const { controller, stopped } = setup(scheduler, [link]);
+      controller.start();
+      expect(stopped).toEqual([]);
+      scheduler.flush();
+      expect(stopped).toEqual([{ error: new HandshakeError('incompatible daemon: connection_status_event without geometry'), everReady: false, at: 1 }]);
     });
   });
 
   it('fails the first connect with the dial error', () => {
-    scheduler.run(({ expectObservable }) => {
-      const { controller } = setup(scheduler, [new TransportError('connect ECONNREFUSED 127.0.0.1:1')]);
-      expectObservable(controller.connect()).toBe('#', undefined, new TransportError('connect ECONNREFUSED 127.0.0.1:1'));
+    scheduler.run(() => {
+      const { controller, stopped, dials } = setup(scheduler, [new TransportError('connect ECONNREFUSED 127.0.0.1:1')], exponentialBackoff());
+      controller.start();
+      scheduler.flush();
+      // The first connection is not retried: its error goes to connect()'s caller.
+      expect(stopped).toEqual([{ error: new TransportError('connect ECONNREFUSED 127.0.0.1:1'), everReady: false, at: 0 }]);
+      expect(dials).toEqual([0]);
     });
   });
 
@@ -142,10 +151,10 @@ describe('ConnectionController handshake (PROTOCOL.md §3.1)', () => {
     scheduler.run(({ hot, flush }) => {
       const link = new FakeLink(hot('-s-p-r', { s: status(), p: pkiEvent(), r: tokenReply() }), () => scheduler.now());
       const { controller } = setup(scheduler, [link]);
-      controller.connect().subscribe();
+      controller.start();
       flush();
       controller.close(true);
-      expect(controller.send(encodeRequest({ type: 'get_directory_authorities', queryId: bytes(16) }))).toBe(false);
+      expect(controller.write(encodeRequest({ type: 'get_directory_authorities', queryId: bytes(16) }))).toBe(false);
       expect(link.sentTypes()).toEqual(['session_token', 'thin_close']);
       expect(link.closed).toBe(true);
       expect(controller.state.daemon).toBe('closed');
@@ -156,7 +165,7 @@ describe('ConnectionController handshake (PROTOCOL.md §3.1)', () => {
     scheduler.run(({ hot, flush }) => {
       const link = new FakeLink(hot('-s-p-r', { s: status(), p: pkiEvent(), r: tokenReply() }), () => scheduler.now());
       const { controller } = setup(scheduler, [link]);
-      controller.connect().subscribe();
+      controller.start();
       flush();
       controller.close(false);
       expect(link.sentTypes()).toEqual(['session_token']);
@@ -180,7 +189,7 @@ describe('ConnectionController reconnect (PROTOCOL.md §9)', () => {
       const links: Array<Link | Error> = [first, new TransportError('refused'), new TransportError('refused'), second];
       const policy = exponentialBackoff({ initialMs: 1000, maxMs: 60_000, jitter: 0 });
       const { controller, dials, ready, lost } = setup(scheduler, links, policy);
-      controller.connect().subscribe();
+      controller.start();
       flush();
       // lost at 9; attempts at 9+1000, then +2000, then +4000
       expect(dials).toEqual([0, 1009, 3009, 7009]);
@@ -199,7 +208,7 @@ describe('ConnectionController reconnect (PROTOCOL.md §9)', () => {
       const first = new FakeLink(cold('spr--x|', { ...greeting(1, false), x: shutdown }), () => scheduler.now());
       const second = new FakeLink(cold('spr', greeting(2, false)), () => scheduler.now());
       const { controller, ready, lost } = setup(scheduler, [first, second], exponentialBackoff({ jitter: 0 }));
-      controller.connect().subscribe();
+      controller.start();
       flush();
       expect(lost[0]).toMatchObject({ graceful: true, error: null, willReconnect: true, at: 6 });
       expect(ready[1]).toMatchObject({ reconnected: true, resumed: false, instanceChanged: true, at: 1008 });
@@ -212,7 +221,7 @@ describe('ConnectionController reconnect (PROTOCOL.md §9)', () => {
       const { controller } = setup(scheduler, [first], exponentialBackoff({ jitter: 0 }));
       const states: string[] = [];
       controller.state$.subscribe((s) => states.push(`${s.daemon}/${s.mixnet}/${s.reconnectAttempt}`));
-      controller.connect().subscribe();
+      controller.start();
       flush();
       expect(states).toEqual([
         'idle/false/0',
@@ -225,14 +234,16 @@ describe('ConnectionController reconnect (PROTOCOL.md §9)', () => {
     });
   });
 
-  it('gives up when the policy says so, and closes', () => {
+  // Regression (issue 12, case 2): a give-up after failed re-dials used to close silently.
+  it('gives up when the policy says so, closes, and reports it even when the last attempt never reached ready', () => {
     scheduler.run(({ cold, flush }) => {
       const first = new FakeLink(cold('spr-#', greeting(1, false), new TransportError('reset')), () => scheduler.now());
       const policy = exponentialBackoff({ jitter: 0, maxAttempts: 2 });
-      const { controller, lost } = setup(scheduler, [first, new TransportError('no'), new TransportError('no')], policy);
-      controller.connect().subscribe();
+      const { controller, lost, stopped } = setup(scheduler, [first, new TransportError('no'), new TransportError('no')], policy);
+      controller.start();
       flush();
       expect(lost).toEqual([{ graceful: false, error: new TransportError('reset'), willReconnect: true, at: 4 }]);
+      expect(stopped).toEqual([{ error: new TransportError('no'), everReady: true, at: 3004 }]);
       expect(controller.state.daemon).toBe('closed');
       expect(controller.state.lastError).toEqual(new TransportError('no'));
     });

@@ -247,3 +247,24 @@ describe('indexChain', () => {
     });
   });
 });
+
+describe('indexChain when its askers leave', () => {
+  let scheduler: TestScheduler;
+  beforeEach(() => {
+    scheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+  });
+
+  // Regression (issue 12, "smaller"): the chain used to keep extending to the highest index ever asked for.
+  it('stops extending once every asker has left', () => {
+    scheduler.run(({ flush }) => {
+      const { ctx, sent } = scriptedContext(scheduler, (request) => (localReply(request) ?? []).map((r) => ({ ...r, delay: 10 })));
+      const at = indexChain(ctx, indexOf(7));
+      const far = at(1000).subscribe();
+      const near = at(2).subscribe();
+      scheduler.schedule(() => far.unsubscribe(), 15); // step 2 is in flight; 3 … 1000 no longer wanted
+      flush();
+      expect(sent.filter((s) => s.request.type === 'next_message_box_index').map((s) => s.at)).toEqual([0, 10]);
+      near.unsubscribe();
+    });
+  });
+});

@@ -10,7 +10,7 @@
 // The client
 export { ThinClient } from './client/thin-client.js';
 export type { ThinClientOptions } from './client/thin-client-options.js';
-export type { ClientEvent, ClientEventOf, DaemonDisconnectedEvent, UnknownMessageEvent } from './client/client-event.js';
+export type { ClientEvent, ClientEventOf, DaemonDisconnectedEvent, InvalidMessageEvent, UnknownMessageEvent } from './client/client-event.js';
 export type { RequestOptions } from './client/request-engine.js';
 export type { ConnectionState } from './core/connection-state.js';
 export { exponentialBackoff, noReconnect } from './core/reconnect-policy.js';
@@ -81,7 +81,9 @@ export {
   FrameTooLargeError,
   HandshakeError,
   InvalidArgumentError,
+  MalformedMessageError,
   MessageSendError,
+  NotConnectedError,
   OfflineError,
   ProtocolError,
   RequestTimeoutError,

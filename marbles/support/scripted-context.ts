@@ -1,22 +1,12 @@
-import { BehaviorSubject, type SchedulerLike } from 'rxjs';
+import type { SchedulerLike } from 'rxjs';
 import type { ClientContext } from '../../src/client/client-context.js';
-import { RequestEngine, type RequestSink } from '../../src/client/request-engine.js';
-import { initialConnectionState, type ConnectionState } from '../../src/core/connection-state.js';
-import { IdGenerator } from '../../src/core/ids.js';
 import { silentLogger } from '../../src/core/logger.js';
-import { decodeRequest } from '../../src/wire/codec.js';
 import { SecretBytes } from '../../src/wire/secret-bytes.js';
 import type { DaemonMessage, DecodedRequest } from '../../src/wire/messages.js';
-import { pigeonholeGeometry, sphinxGeometry } from './daemon-messages.js';
+import { counterIds, ScriptedLink, type Responder, type ScriptedReply } from './scripted-link.js';
+import { sessionHarness } from './session-harness.js';
 
-/** A reply to schedule `delay` virtual ms after the request was sent. */
-export interface ScriptedReply {
-  readonly delay: number;
-  readonly message: DaemonMessage;
-}
-
-/** Decides the replies to each request (`at` = virtual time it was sent). */
-export type Responder = (request: DecodedRequest, at: number) => ScriptedReply[];
+export type { Responder, ScriptedReply } from './scripted-link.js';
 
 /** A box index whose first 8 bytes (LE) are `n`: `indexOf(n)`, and back with `counterOf`. */
 export function indexOf(n: number): Uint8Array {
@@ -29,46 +19,27 @@ export function counterOf(index: Uint8Array): number {
 }
 
 /**
- * A ClientContext over a real RequestEngine whose requests are answered by
- * a script in virtual time: the request path is the real one (encode,
+ * A ClientContext over a real Session whose requests are answered by a
+ * script in virtual time: the request path is the real one (encode,
  * correlation table, decode of the routed reply), only the daemon is fake.
+ * Connected at time 0, synchronously.
  */
 export function scriptedContext(scheduler: SchedulerLike, respond: Responder) {
-  const sent: Array<{ at: number; request: DecodedRequest }> = [];
-  let counter = 0;
-  const ids = new IdGenerator((length) => {
-    const out = new Uint8Array(length);
-    new DataView(out.buffer).setUint32(0, ++counter, false);
-    return out;
-  });
-  let engine: RequestEngine | null = null;
-  const sink: RequestSink = {
-    send: (body) => {
-      const request = decodeRequest(body);
-      if (request.type === 'unknown') throw new Error('unknown request');
-      const at = scheduler.now();
-      sent.push({ at, request });
-      for (const reply of respond(request, at)) scheduler.schedule(() => engine!.route(reply.message), reply.delay);
-      return true;
-    },
-    isQueued: () => false,
-    withdraw: () => false,
-  };
-  engine = new RequestEngine(() => sink, ids, scheduler, silentLogger, undefined);
-  const state: ConnectionState = { ...initialConnectionState, daemon: 'connected', mixnet: true, sphinxGeometry, pigeonholeGeometry };
-  const state$ = new BehaviorSubject(state);
+  const link = new ScriptedLink(scheduler, { respond });
+  const { session, engine } = sessionHarness(scheduler, [link]);
+  session.connect().subscribe();
   const ctx: ClientContext = {
     requests: engine,
-    ids,
+    ids: counterIds(),
     scheduler,
     logger: silentLogger,
     randomFraction: () => 0,
-    state: () => state,
-    state$,
+    state: () => session.state,
+    state$: session.state$,
     pkiDocument: () => null,
     randomBytes: (n) => new Uint8Array(n).fill(7),
   };
-  return { ctx, sent, engine };
+  return { ctx, sent: link.sent, engine, session, link };
 }
 
 /** Answers the local requests the stream helpers use (index arithmetic, encryption). */

@@ -193,6 +193,39 @@ describeReal('conformance with the real kpclientd v0.0.99 (offline daemon)', () 
     check('start_resending unanswered offline, ends by timeout + cancel; send refused with OfflineError');
   }, 120_000);
 
+  it('a cancel of a start still in the daemon queue finds nothing: only its own 0 reply, no code 24 (DAEMON.md §3.6)', async () => {
+    const envelopeHash = new Uint8Array(32).fill(0x51);
+    const envelope = { envelopeDescriptor: new Uint8Array(8).fill(1), messageCiphertext: new Uint8Array(100).fill(2), envelopeHash };
+    const { writeCap } = await firstValueFrom(client.newKeypair(SEED));
+    const from = events.length;
+    // Offline: the start waits in the daemon's queue; unsubscribing sends the cancel.
+    const subscription = client.startResendingEncryptedMessage({ writeCap, ...envelope }).subscribe({ error: () => undefined });
+    await firstValueFrom(client.newKeypair(SEED)); // the start has reached the daemon
+    const cancelled = firstValueFrom(client.events$.pipe(filter((e) => e.type === 'cancel_resending_encrypted_message_reply')));
+    subscription.unsubscribe();
+    expect(await cancelled).toMatchObject({ errorCode: 0 });
+    await firstValueFrom(client.newKeypair(SEED)); // anything the cancel produced has arrived
+    expect(events.slice(from).filter((e) => e.type === 'start_resending_encrypted_message_reply')).toEqual([]);
+    check('cancel before dispatch: only cancel_resending_encrypted_message_reply {0}, no start reply (the start stays queued)');
+  }, 30_000);
+
+  it("the client never overfills the daemon's 16-deep queue, even when starts still queued there are abandoned (issue 12, case 4)", async () => {
+    const { writeCap, firstMessageIndex } = await firstValueFrom(client.newKeypair(SEED));
+    const start = (i: number) =>
+      client
+        .startResendingEncryptedMessage({ writeCap, envelopeDescriptor: new Uint8Array(8).fill(1), messageCiphertext: new Uint8Array(100).fill(2), envelopeHash: new Uint8Array(32).fill(0x60 + i) })
+        .subscribe({ error: () => undefined });
+    // 16 starts wait in the offline daemon's queue; abandoned, their cancels find nothing: they stay queued.
+    const abandoned = Array.from({ length: 16 }, (_, i) => start(i));
+    abandoned.forEach((s) => s.unsubscribe());
+    const later = Array.from({ length: 16 }, (_, i) => start(16 + i));
+    // Had the client written the later ones, the daemon's queue would hold 32 and its reader would block
+    // (client/incoming_conn.go, perClientRequestBuf = 16): this local request would never be answered.
+    expect(await firstValueFrom(client.nextMessageBoxIndex(firstMessageIndex, { timeoutMs: 10_000 }))).toHaveLength(104);
+    later.forEach((s) => s.unsubscribe());
+    check('16 starts abandoned while queued offline keep their place: 16 more are held in the client, local requests still answered');
+  }, 30_000);
+
   it('the simulator answers the local probes exactly as the real daemon does', async () => {
     const real = await localProbes(client);
     let sim: SimulatorHandle | null = null;

@@ -6,16 +6,22 @@
  * every one of them is still waiting).
  *
  * - A stream that cannot be trusted any more (oversize prefix, garbage
- *   CBOR, wrong types, …): the client reports a typed error in its
- *   `daemon_disconnected` event and `state.lastError`, resets the
- *   connection, reconnects, and every pending request completes exactly
- *   once.
+ *   or truncated CBOR, a frame that is no one-variant map): the client
+ *   reports a typed error in its `daemon_disconnected` event and
+ *   `state.lastError`, resets the connection, reconnects, and every
+ *   pending request completes exactly once.
+ * - One message that is valid CBOR but breaks its variant's schema (wrong
+ *   field types, sizes, ranges): only that message is bad. It is reported
+ *   on `events$` as `invalid_message` (a `MalformedMessageError`), the
+ *   request it answers fails with that error, and nothing is reset.
  * - Input that is harmless (an unknown variant, a reply nobody waits for,
  *   a duplicate reply): surfaced or absorbed, without a reset.
  */
 import { Encoder } from 'cbor-x';
+import { firstValueFrom } from 'rxjs';
 import {
   FrameTooLargeError,
+  MalformedMessageError,
   ProtocolError,
   encodeDaemonMessage,
   encodeFrame,
@@ -114,15 +120,26 @@ const resetCases: ResetCase[] = [
   { name: 'a complete frame whose CBOR is cut short', bytes: () => frame(validReplyBody().subarray(0, 40)), error: ProtocolError },
   { name: 'bytes after the CBOR value', bytes: () => frame([...validReplyBody(), 0x00]), error: ProtocolError },
   { name: 'a CBOR array instead of a map', bytes: () => cborFrame([1, 2, 3]), error: ProtocolError },
-  { name: 'a text query id', bytes: () => cborFrame({ new_keypair_reply: { query_id: 'not bytes', error_code: 0 } }), error: ProtocolError },
-  { name: 'a 5-byte query id', bytes: () => cborFrame({ new_keypair_reply: { query_id: new Uint8Array(5), error_code: 0 } }), error: ProtocolError },
-  { name: 'an error code over 255', bytes: () => cborFrame({ new_keypair_reply: { query_id: randomId(), error_code: 300 } }), error: ProtocolError },
-  { name: 'a negative error code', bytes: () => cborFrame({ new_keypair_reply: { query_id: randomId(), error_code: -1 } }), error: ProtocolError },
-  { name: 'a variant body that is not a map', bytes: () => cborFrame({ new_keypair_reply: 7 }), error: ProtocolError },
   { name: 'two variants in one frame', bytes: () => cborFrame({ shutdown_event: {}, new_keypair_reply: { query_id: randomId() } }), error: ProtocolError },
   { name: 'every variant null', bytes: () => cborFrame({ shutdown_event: null, new_keypair_reply: null }), error: ProtocolError },
-  { name: 'a string where a boolean belongs', bytes: () => cborFrame({ connection_status_event: { is_connected: 'yes' } }), error: ProtocolError },
   { name: 'CBOR nested 100 000 deep', bytes: () => frame(new Uint8Array(100_000).fill(0x81)), error: ProtocolError },
+];
+
+interface SchemaCase {
+  readonly name: string;
+  readonly bytes: () => Uint8Array;
+  /** The variant the `MalformedMessageError` names. */
+  readonly kind: string;
+}
+
+/** Valid CBOR, a known variant, a body that breaks its schema: one bad message, not a bad stream. */
+const schemaCases: SchemaCase[] = [
+  { name: 'a text query id', bytes: () => cborFrame({ new_keypair_reply: { query_id: 'not bytes', error_code: 0 } }), kind: 'new_keypair_reply' },
+  { name: 'a 5-byte query id', bytes: () => cborFrame({ new_keypair_reply: { query_id: new Uint8Array(5), error_code: 0 } }), kind: 'new_keypair_reply' },
+  { name: 'an error code over 255', bytes: () => cborFrame({ new_keypair_reply: { query_id: randomId(), error_code: 300 } }), kind: 'new_keypair_reply' },
+  { name: 'a negative error code', bytes: () => cborFrame({ new_keypair_reply: { query_id: randomId(), error_code: -1 } }), kind: 'new_keypair_reply' },
+  { name: 'a variant body that is not a map', bytes: () => cborFrame({ new_keypair_reply: 7 }), kind: 'new_keypair_reply' },
+  { name: 'a string where a boolean belongs', bytes: () => cborFrame({ connection_status_event: { is_connected: 'yes' } }), kind: 'connection_status_event' },
 ];
 
 describe('fault injection: malformed frames from the daemon reset the connection', () => {
@@ -149,6 +166,47 @@ describe('fault injection: malformed frames from the daemon reset the connection
       }),
     faultSettings.testTimeoutMs,
   );
+});
+
+describe('fault injection: a message that breaks its schema is reported, not a reason to reset', () => {
+  it.each(schemaCases)(
+    '$name: an invalid_message event, no reset, every pending request completes exactly once',
+    ({ name, bytes, kind }) =>
+      withProxiedClient(`schema-${name}`, async (env) => {
+        const hook = beforeFirstReply(() => [bytes()]);
+        const work = await runWorkload(env, 'schema', hook);
+        await work.check(env.sim);
+        expect(hook.fired()).toBe(true);
+        const invalid = work.events.filter((e) => e.type === 'invalid_message');
+        expect(invalid).toHaveLength(1);
+        expect(invalid[0]).toEqual({ type: 'invalid_message', error: expect.any(MalformedMessageError) });
+        expect(invalid[0]?.type === 'invalid_message' && invalid[0].error.kind).toBe(kind);
+        expectNoReset(env.client, env.proxy, work.events);
+      }),
+    faultSettings.testTimeoutMs,
+  );
+
+  it('the request whose reply is malformed fails with MalformedMessageError; the others complete', () =>
+    withProxiedClient('schema-pending-id', async (env) => {
+      const { client, proxy } = env;
+      const { firstMessageIndex } = await firstValueFrom(client.newKeypair(new Uint8Array(32).fill(4)));
+      // Its reply, on the way back, gets an error code out of range (the query id stays readable).
+      proxy.setHook('toClient', (f) => {
+        if (f.kind !== 'next_message_box_index_reply') return undefined;
+        return { send: [cborFrame({ next_message_box_index_reply: { query_id: f.queryId, error_code: 300 } })] };
+      });
+      const events: ClientEvent[] = [];
+      client.events$.subscribe((e) => events.push(e));
+      const ledger = new OpLedger((error) => error instanceof MalformedMessageError);
+      ledger.start('next_message_box_index', client.nextMessageBoxIndex(firstMessageIndex));
+      ledger.start('new_keypair', client.newKeypair(new Uint8Array(32).fill(5)));
+      const report = await ledger.settle(faultSettings.watchdogMs);
+      expect(describeProblems(report)).toBe('');
+      expect([report.acceptableErrors, report.succeeded]).toEqual([1, 1]);
+      expect(events.filter((e) => e.type === 'invalid_message')).toHaveLength(1);
+      expectNoReset(client, proxy, events);
+      expect(client.pendingRequestCount).toBe(0);
+    }), faultSettings.testTimeoutMs);
 });
 
 describe('fault injection: malformed frames inside the handshake', () => {

@@ -1,5 +1,5 @@
 import { Decoder, Encoder } from 'cbor-x';
-import { ProtocolError } from '../../src/errors/local-errors.js';
+import { MalformedMessageError, ProtocolError } from '../../src/errors/local-errors.js';
 import { decodeDaemonMessage, decodeRequest, encodeDaemonMessage, encodeRequest } from '../../src/wire/codec.js';
 import { encodeFrame } from '../../src/wire/frame-encoder.js';
 import { RESPONSE_KINDS, REQUEST_KINDS } from '../../src/wire/messages.js';
@@ -52,6 +52,14 @@ describe('request encoding (PROTOCOL.md §1.1 fixtures)', () => {
     expect(hex(small)).toMatch(/65706f636807$/);
     const mid = encodeRequest({ type: 'get_pki_document', queryId: seq(16), epoch: 2 ** 40 });
     expect(hex(mid)).toMatch(/65706f63681b0000010000000000$/);
+  });
+
+  // Regression (issue 12, "smaller"): 2 ** 60 + 1 === 2 ** 60 — a number above 2^53 does not name one integer.
+  it('refuses a uint64 given as a number above 2^53 (a bigint is required there)', () => {
+    expect(() => encodeRequest({ type: 'get_pki_document', queryId: seq(16), epoch: 2 ** 60 })).toThrow(/safe integer/);
+    expect(() => encodeRequest({ type: 'get_pki_document', queryId: seq(16), epoch: 1.5 })).toThrow(ProtocolError);
+    expect(hex(encodeRequest({ type: 'get_pki_document', queryId: seq(16), epoch: 2n ** 60n + 1n }))).toMatch(/65706f63681b1000000000000001$/);
+    expect(hex(encodeRequest({ type: 'get_pki_document', queryId: seq(16), epoch: Number.MAX_SAFE_INTEGER }))).toMatch(/65706f63681b001fffffffffffff$/);
   });
 
   it('refuses wrong lengths for fixed-size fields before anything is sent', () => {
@@ -163,6 +171,23 @@ describe('daemon message decoding', () => {
     ['a variant that is not a map', plain.encode({ shutdown_event: 5 })],
   ])('refuses %s with a ProtocolError', (_label, body) => {
     expect(() => decodeDaemonMessage(body)).toThrow(ProtocolError);
+  });
+
+  it.each([
+    ['a wrong field type', plain.encode({ session_token_reply: { app_id: 'text', resumed: true } }), 'session_token_reply'],
+    ['an out-of-range error code', plain.encode({ cancel_resending_copy_command_reply: { query_id: Buffer.alloc(16, 3), error_code: 256 } }), 'cancel_resending_copy_command_reply'],
+    ['a variant that is not a map', plain.encode({ shutdown_event: 5 }), 'shutdown_event'],
+  ])('tells %s (one bad message) from a bad stream: MalformedMessageError naming the variant', (_label, body, kind) => {
+    expect(() => decodeDaemonMessage(body)).toThrow(MalformedMessageError);
+    expect(() => decodeDaemonMessage(body)).toThrow(expect.objectContaining({ kind }));
+  });
+
+  it('keeps the query id of a malformed reply when it is readable, so its request can fail', () => {
+    const body = plain.encode({ cancel_resending_copy_command_reply: { query_id: Buffer.alloc(16, 3), error_code: 256 } });
+    expect(() => decodeDaemonMessage(body)).toThrow(expect.objectContaining({ queryId: new Uint8Array(16).fill(3), surbId: null }));
+    for (const body of [unhex('ff ff ff'), plain.encode([1, 2]), plain.encode({ shutdown_event: {}, thin_close: {} })]) {
+      expect(() => decodeDaemonMessage(body)).not.toThrow(MalformedMessageError);
+    }
   });
 });
 

@@ -1,3 +1,4 @@
+import type { MalformedMessageError } from '../errors/local-errors.js';
 import type { DaemonMessage } from '../wire/messages.js';
 
 /**
@@ -10,7 +11,11 @@ export interface DaemonDisconnectedEvent {
   readonly isGraceful: boolean;
   /** Why the connection ended, if not a clean close by the daemon. */
   readonly error: Error | null;
-  /** Whether the client is reconnecting (otherwise it is now closed). */
+  /**
+   * Whether the client is reconnecting. False: it has given up (pending
+   * requests failed with `ConnectionLostError`; `connect()` starts over).
+   * A give-up after failed re-dials is announced by a second event.
+   */
   readonly willReconnect: boolean;
 }
 
@@ -22,6 +27,17 @@ export interface UnknownMessageEvent {
 }
 
 /**
+ * A message from the daemon that is valid CBOR but does not fit its
+ * variant's schema. The connection stays up; the request it answers, if
+ * its id could be read, fails with the same error.
+ */
+export interface InvalidMessageEvent {
+  readonly type: 'invalid_message';
+  /** Names the variant (`error.kind`) and the field that broke. */
+  readonly error: MalformedMessageError;
+}
+
+/**
  * Everything `client.events$` emits: every message from the daemon, typed
  * and discriminated by `type` (replies included, as Go's event sink does),
  * plus the client's own events.
@@ -29,7 +45,7 @@ export interface UnknownMessageEvent {
  * @example
  * client.events$.pipe(filter((e) => e.type === 'connection_status_event')).subscribe((e) => show(e.isConnected));
  */
-export type ClientEvent = DaemonMessage | DaemonDisconnectedEvent | UnknownMessageEvent;
+export type ClientEvent = DaemonMessage | DaemonDisconnectedEvent | UnknownMessageEvent | InvalidMessageEvent;
 
 /** The events of one `type`. */
 export type ClientEventOf<T extends ClientEvent['type']> = Extract<ClientEvent, { readonly type: T }>;

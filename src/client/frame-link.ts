@@ -1,25 +1,35 @@
 import { Observable } from 'rxjs';
-import type { Link } from '../core/link.js';
-import { ProtocolError } from '../errors/local-errors.js';
+import type { Link, LinkMessage } from '../core/link.js';
+import { MalformedMessageError, ProtocolError } from '../errors/local-errors.js';
 import type { ByteStream } from '../transport/byte-stream.js';
-import { decodeDaemonMessage, type UnknownVariant } from '../wire/codec.js';
+import { decodeDaemonMessage } from '../wire/codec.js';
 import { FrameDecoder } from '../wire/frame-decoder.js';
 import { frameHeader, PACKED_FRAME_MAX_BODY, packFrame } from '../wire/frame-encoder.js';
-import type { DaemonMessage } from '../wire/messages.js';
 
 /**
  * Turns a byte stream into a message link: frames are reassembled from any
  * chunking, decoded, and emitted synchronously in order; requests are
  * written as `[length prefix, body]` so the body is not copied.
  *
- * Any framing or decoding error makes the stream unusable (we cannot trust
- * what follows, and a lost reply would leave its request hanging), so the
- * error ends `messages$` and the owner resets the connection.
+ * A framing or CBOR error makes the stream unusable (we cannot trust what
+ * follows, and a lost reply would leave its request hanging), so the error
+ * ends `messages$` and the owner resets the connection. A frame that is
+ * valid CBOR but breaks its variant's schema is only one bad message: it
+ * is passed on as an `invalid` item and the stream goes on.
  */
 export function frameLink(stream: ByteStream, maxFrameBody?: number): Link {
-  const messages$ = new Observable<DaemonMessage | UnknownVariant>((subscriber) => {
+  const messages$ = new Observable<LinkMessage>((subscriber) => {
     const decoder = new FrameDecoder(maxFrameBody);
-    const emit = (body: Uint8Array) => subscriber.next(decodeDaemonMessage(body));
+    const emit = (body: Uint8Array): void => {
+      let message: LinkMessage;
+      try {
+        message = decodeDaemonMessage(body);
+      } catch (error) {
+        if (!(error instanceof MalformedMessageError)) throw error;
+        message = { type: 'invalid', error };
+      }
+      subscriber.next(message);
+    };
     const subscription = stream.chunks$.subscribe({
       next: (chunk) => {
         try {

@@ -48,9 +48,10 @@ export interface ThinClientOptions {
   readonly requestTimeoutMs?: number;
   /**
    * Most mixnet-bound requests (`start_resending_*`, copy commands, SURB
-   * sends) outstanding at the daemon at once; more wait in the client.
-   * Default 16, the daemon's per-client queue: beyond it the daemon stops
-   * reading our socket and local requests stall behind the queue.
+   * sends) in flight at once; more wait in the client. Default 16.
+   * Separately, and whatever this is, the client never has more than 16
+   * requests waiting in the daemon's per-client queue (beyond it the daemon
+   * stops reading our socket and local requests stall behind the queue).
    */
   readonly maxMixnetInFlight?: number;
 }

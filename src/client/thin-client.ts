@@ -1,13 +1,12 @@
-import { BehaviorSubject, Subject, asyncScheduler, filter, firstValueFrom, map, type Observable, type Subscription } from 'rxjs';
+import { BehaviorSubject, Subject, asyncScheduler, filter, firstValueFrom, map, takeUntil, type Observable } from 'rxjs';
 import type { ThinClientConfig } from '../config/dial-config.js';
 import { validateConfig } from '../config/parse-config.js';
-import { ConnectionController } from '../core/connection-controller.js';
-import { initialConnectionState, type ConnectionState } from '../core/connection-state.js';
+import type { ConnectionState } from '../core/connection-state.js';
 import { IdGenerator } from '../core/ids.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import { cryptoRandom, pooledCryptoRandom, type RandomSource } from '../core/random-source.js';
 import { exponentialBackoff, noReconnect } from '../core/reconnect-policy.js';
-import { ClientClosedError, InvalidArgumentError, ServiceNotFoundError } from '../errors/local-errors.js';
+import { InvalidArgumentError, ServiceNotFoundError } from '../errors/local-errors.js';
 import { getAllCouriers, getDistinctCouriers } from '../pki/couriers.js';
 import { decodePKIDocument } from '../pki/decode-pki-document.js';
 import { findServices, getService } from '../pki/find-services.js';
@@ -15,8 +14,9 @@ import type { PKIDocument } from '../pki/pki-document.js';
 import type { ServiceDescriptor, ServiceDestination } from '../pki/service-descriptor.js';
 import { connectByteStream } from '../transport/connect-byte-stream.js';
 import { WireSizes } from '../wire/constants.js';
-import type { UnknownVariant } from '../wire/codec.js';
-import type { DaemonMessage, DirectoryAuthority, PigeonholeGeometry, SphinxGeometry } from '../wire/messages.js';
+import type { LinkMessage } from '../core/link.js';
+import { Session } from '../core/session.js';
+import type { DirectoryAuthority, PigeonholeGeometry, SphinxGeometry } from '../wire/messages.js';
 import type { ClientContext } from './client-context.js';
 import type { ClientEvent } from './client-event.js';
 import { frameLink } from './frame-link.js';
@@ -99,17 +99,17 @@ export class ThinClient {
   readonly clientInstanceToken: Uint8Array;
 
   private readonly config: ThinClientConfig;
-  private readonly options: ThinClientOptions;
   private readonly eventsSubject = new Subject<ClientEvent>();
-  private readonly stateSubject = new BehaviorSubject<ConnectionState>(initialConnectionState);
   private readonly documentSubject = new BehaviorSubject<PKIDocument | null>(null);
+  /** Emits once, when `close()` begins: endless streams complete on it. */
+  private readonly closing = new Subject<void>();
   private readonly ids: IdGenerator;
   private readonly logger: Logger;
   private readonly randomFraction: () => number;
+  /** The one owner of the connection and of every request's state. */
+  private readonly session: Session;
   private readonly requests: RequestEngine;
   private readonly context: ClientContext;
-  private controller: ConnectionController | null = null;
-  private controllerState: Subscription | null = null;
   private closed = false;
 
   /**
@@ -120,7 +120,6 @@ export class ThinClient {
   constructor(config: ThinClientConfig | Readonly<Record<string, unknown>>, options: ThinClientOptions = {}) {
     this.config = validateConfig(config);
     checkClientOptions(options);
-    this.options = options;
     const random: RandomSource = options.random ?? cryptoRandom;
     // Ids are drawn on every request: from a pool (randomBytes, for seeds, is not).
     this.ids = new IdGenerator(options.random ?? pooledCryptoRandom());
@@ -132,29 +131,36 @@ export class ThinClient {
         : this.ids.newInstanceToken(),
     );
     const scheduler = options.scheduler ?? asyncScheduler;
-    this.requests = new RequestEngine(
-      () => this.controller,
-      this.ids,
+    const factory = options.socketFactory ?? connectByteStream;
+    this.session = new Session({
+      dial: () => factory(this.config.dial).pipe(map((stream) => frameLink(stream))),
+      clientInstanceToken: this.clientInstanceToken,
       scheduler,
-      this.logger,
-      options.requestTimeoutMs,
-      options.maxMixnetInFlight,
-    );
+      handshakeTimeoutMs: options.handshakeTimeoutMs ?? 60_000,
+      reconnect: options.reconnect === false ? noReconnect : (options.reconnect ?? exponentialBackoff()),
+      random: this.randomFraction,
+      logger: this.logger,
+      ids: this.ids,
+      maxMixnetInFlight: options.maxMixnetInFlight ?? 16,
+      onMessage: (message) => this.onMessage(message),
+      onDisconnected: (info) =>
+        this.eventsSubject.next({ type: 'daemon_disconnected', isGraceful: info.graceful, error: info.error, willReconnect: info.willReconnect }),
+    });
+    this.requests = new RequestEngine(this.session, scheduler, options.requestTimeoutMs);
     this.context = {
       requests: this.requests,
       ids: this.ids,
       scheduler,
       logger: this.logger,
       randomFraction: this.randomFraction,
-      state: () => this.stateSubject.value,
-      state$: this.stateSubject.asObservable(),
+      state: () => this.session.state,
+      state$: this.session.state$,
       randomBytes: random,
       pkiDocument: () => this.documentSubject.value,
     };
     this.events$ = this.eventsSubject.asObservable();
-    this.state$ = this.stateSubject.asObservable();
+    this.state$ = this.session.state$;
     this.pkiDocument$ = this.documentSubject.pipe(filter((doc): doc is PKIDocument => doc !== null));
-    this.createController();
   }
 
   /**
@@ -173,69 +179,76 @@ export class ThinClient {
   }
 
   /**
-   * Connects (or, after `disconnect()`, reconnects and resumes the daemon
-   * session). Requests made before it resolves wait and go out after the
-   * handshake.
+   * Connects, and resolves once connected. Idempotent: while connected it
+   * resolves at once, during a handshake it shares that handshake, and
+   * after `disconnect()` (or after the reconnect policy gave up) it
+   * connects again, resuming the daemon session. Rejects with the
+   * `TransportError` / `HandshakeError` of a first connection that fails
+   * (it is not retried), and with `ClientClosedError` after `close()`.
+   *
+   * Requests made while it connects wait and go out after the handshake.
+   * Before the first `connect()` a request fails at once with
+   * `NotConnectedError`.
    */
   connect(): Promise<void> {
-    if (this.closed) return Promise.reject(new ClientClosedError());
-    const controller = this.controller ?? this.createController();
-    return firstValueFrom(controller.connect(), { defaultValue: undefined }).catch((error: unknown) => {
-      this.controller = null;
-      this.requests.failAll();
-      throw error;
-    });
+    return firstValueFrom(this.session.connect(), { defaultValue: undefined });
   }
 
   /**
    * Ends the session: sends `thin_close` (the daemon drops all our state,
    * including operations in flight), closes the socket, fails every pending
-   * request with `ClientClosedError`, and completes the streams. The client
-   * cannot be used afterwards.
+   * request with `ClientClosedError`, and completes the streams that never
+   * end by themselves (`events$`, `state$`, `pkiDocument$`, `tail$`). The
+   * client cannot be used afterwards. (While reconnecting there is no
+   * socket to send `thin_close` on: the daemon then drops the session when
+   * its grace period ends.)
    */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.controller?.close(true);
-    this.requests.close();
-    this.controllerState?.unsubscribe();
-    this.stateSubject.next({ ...this.stateSubject.value, daemon: 'closed', mixnet: false });
+    this.closing.next();
+    this.closing.complete();
+    this.session.close();
     this.eventsSubject.complete();
-    this.stateSubject.complete();
     this.documentSubject.complete();
   }
 
   /**
-   * Closes the socket without `thin_close`: the daemon keeps our session
-   * (and its operations in flight) for its grace period (10 min by
-   * default). `connect()` on this client, or a new client given this
-   * client's `clientInstanceToken`, resumes it. Pending requests fail with
-   * `ClientClosedError`.
+   * Pauses: closes the socket without `thin_close`, so the daemon keeps our
+   * session (and its operations in flight) for its grace period (10 min by
+   * default). Requests in flight are kept: the next `connect()` resumes
+   * the session and completes each exactly once — re-issuing what the
+   * daemon lost, cancelling what it would otherwise run twice. Their
+   * timeouts keep running. New requests fail with `NotConnectedError`
+   * until `connect()`. A new client given this client's
+   * `clientInstanceToken` can resume the session instead. Use `close()` to
+   * end everything.
    */
   async disconnect(): Promise<void> {
-    this.controller?.close(false);
-    this.controller = null;
-    this.requests.failAll();
+    this.session.disconnect();
   }
 
   /** The current connection state. */
   get state(): ConnectionState {
-    return this.stateSubject.value;
+    return this.session.state;
   }
 
   /** Whether the daemon is connected to the mixnet (false = offline mode, or no daemon). */
   isConnected(): boolean {
-    return this.stateSubject.value.mixnet;
+    return this.session.state.mixnet;
   }
 
-  /** Requests waiting for replies (diagnostics: 0 when idle). */
+  /**
+   * Requests not over yet (diagnostics: 0 when idle), including abandoned
+   * ones the client still owes the daemon a cancel for.
+   */
   get pendingRequestCount(): number {
     return this.requests.pendingCount;
   }
 
   /** The Sphinx geometry from the handshake; throws before the first handshake. */
   sphinxGeometry(): SphinxGeometry {
-    const geometry = this.stateSubject.value.sphinxGeometry;
+    const geometry = this.session.state.sphinxGeometry;
     if (!geometry) throw new InvalidArgumentError('sphinxGeometry', 'not known before the first handshake');
     return geometry;
   }
@@ -245,7 +258,7 @@ export class ThinClient {
    * `maxPlaintextPayloadLength` per box); throws before the first handshake.
    */
   pigeonholeGeometry(): PigeonholeGeometry {
-    const geometry = this.stateSubject.value.pigeonholeGeometry;
+    const geometry = this.session.state.pigeonholeGeometry;
     if (!geometry) throw new InvalidArgumentError('pigeonholeGeometry', 'not known before the first handshake');
     return geometry;
   }
@@ -450,10 +463,11 @@ export class ThinClient {
    * answer to that cancel is absorbed. A cancel by anyone else ends this
    * Observable with `StartResendingCancelledError`. One limit is the
    * daemon's: a request still waiting in its send queue (offline, or behind
-   * the Poisson schedule) is not found by the cancel and goes out later
-   * (DAEMON.md §3.6). This client never sends more than the daemon's queue
-   * holds, and its own read helpers use no-retry reads, so such a leftover
-   * ends by itself.
+   * the Poisson schedule) is not found by the cancel (DAEMON.md §3.6): the
+   * client keeps its place in its account of that queue and cancels it
+   * again once it has left it. After a reconnect that resumed the session,
+   * an operation in flight is cancelled and re-issued under a fresh query
+   * id, so the daemon never runs it twice.
    *
    * Errors are typed: `BoxIDNotFoundError`, `BoxAlreadyExistsError`,
    * `TombstoneError` (see `isExpectedOutcome`), `BACAPDecryptionFailedError`,
@@ -681,13 +695,14 @@ export class ThinClient {
    * instead of the daemon's endless retry, so an idle follower costs the
    * replicas one read per `maxDelayMs`. Each poll encrypts a fresh envelope:
    * couriers cache answers per envelope for minutes. Unsubscribing cancels
-   * the read in flight.
+   * the read in flight; `close()` completes it.
    *
    * @example
    * client.tail$(readCap, index).pipe(scan((list, m) => [...list, decode(m.plaintext)], [])).subscribe(render);
    */
   tail$(readCap: Uint8Array, index: Uint8Array, options?: TailOptions): Observable<StreamMessage> {
-    return tail$(this.context, readCap, index, options);
+    // Endless by design: `close()` completes it rather than failing it.
+    return tail$(this.context, readCap, index, options).pipe(takeUntil(this.closing));
   }
 
   /**
@@ -781,40 +796,7 @@ export class ThinClient {
     return this.context;
   }
 
-  /**
-   * One controller per connect(): made at construction (so requests made
-   * before `connect()` wait in its outbox) and again after `disconnect()`.
-   */
-  private createController(): ConnectionController {
-    const scheduler = this.options.scheduler ?? asyncScheduler;
-    const factory = this.options.socketFactory ?? connectByteStream;
-    const reconnect = this.options.reconnect === false ? noReconnect : (this.options.reconnect ?? exponentialBackoff());
-    const controller = new ConnectionController({
-      dial: () => factory(this.config.dial).pipe(map((stream) => frameLink(stream))),
-      clientInstanceToken: this.clientInstanceToken,
-      scheduler,
-      handshakeTimeoutMs: this.options.handshakeTimeoutMs ?? 60_000,
-      reconnect,
-      random: this.randomFraction,
-      logger: this.logger,
-      onMessage: (message) => this.onMessage(message),
-      onReady: (info) => this.requests.reconnected(info),
-      onDisconnected: (info) => {
-        // Given up: later requests must fail at once, not queue on a dead controller.
-        if (!info.willReconnect && this.controller === controller) this.controller = null;
-        this.requests.disconnected(info);
-        this.eventsSubject.next({ type: 'daemon_disconnected', isGraceful: info.graceful, error: info.error, willReconnect: info.willReconnect });
-      },
-    });
-    this.controller = controller;
-    this.controllerState?.unsubscribe();
-    // Mirror the controller's state, but not its completion: after
-    // disconnect() the client can connect again.
-    this.controllerState = controller.state$.subscribe((state) => this.stateSubject.next(state));
-    return controller;
-  }
-
-  private onMessage(message: DaemonMessage | UnknownVariant): void {
+  private onMessage(message: LinkMessage): void {
     if (message.type === 'new_pki_document_event' && message.payload && message.payload.length > 0) {
       try {
         this.documentSubject.next(decodePKIDocument(message.payload));
@@ -822,9 +804,11 @@ export class ThinClient {
         this.logger.warn('could not decode the PKI document', { error: String(error) });
       }
     }
-    this.requests.route(message);
     if (message.type === 'unknown') this.eventsSubject.next({ type: 'unknown_message', keys: message.keys });
-    else this.eventsSubject.next(message);
+    else if (message.type === 'invalid') {
+      this.logger.warn('a malformed message from the daemon', { error: message.error.message });
+      this.eventsSubject.next({ type: 'invalid_message', error: message.error });
+    } else this.eventsSubject.next(message);
   }
 
   private requireDocument(): PKIDocument {

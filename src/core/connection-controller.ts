@@ -1,29 +1,28 @@
 import { BehaviorSubject, Observable, timer, type SchedulerLike, type Subscription } from 'rxjs';
 import { HandshakeError } from '../errors/local-errors.js';
-import { encodeRequest, type UnknownVariant } from '../wire/codec.js';
-import type { DaemonMessage } from '../wire/messages.js';
+import { encodeRequest } from '../wire/codec.js';
 import { initialConnectionState, type ConnectionState } from './connection-state.js';
 import { bytesEqual } from './hex.js';
-import type { Link } from './link.js';
+import type { Link, LinkMessage } from './link.js';
 import type { Logger } from './logger.js';
 import type { ReconnectPolicy } from './reconnect-policy.js';
 
 /** What the controller tells its owner when a handshake completes. */
 export interface ReadyInfo {
-  /** The daemon resumed our session (same process, within the grace period). */
+  /** The daemon resumed our session (same process, within the grace period): its state survived. */
   readonly resumed: boolean;
   /** The daemon's instance token differs from the previous connection's (it restarted). */
   readonly instanceChanged: boolean;
-  /** This is a reconnect, not the first connection. */
+  /** This controller had completed a handshake before (a reconnect, not its first connection). */
   readonly reconnected: boolean;
 }
 
-/** What the controller tells its owner when a connection is lost. */
+/** What the controller tells its owner when a connection that had completed its handshake is lost. */
 export interface DisconnectInfo {
   /** A `shutdown_event` preceded the loss (the daemon stopped on purpose). */
   readonly graceful: boolean;
   readonly error: Error | null;
-  /** A reconnect is scheduled; otherwise the client is now closed. */
+  /** A reconnect is scheduled; otherwise the controller has stopped (`onStopped` follows). */
   readonly willReconnect: boolean;
 }
 
@@ -38,29 +37,39 @@ export interface ConnectionControllerOptions {
   readonly reconnect: ReconnectPolicy;
   readonly random: () => number;
   readonly logger: Logger;
+  /** The daemon's instance token seen by an earlier controller of the same client, if any. */
+  readonly previousInstanceToken?: Uint8Array | null;
   /** Every message from the daemon, in order, including handshake messages. */
-  readonly onMessage: (message: DaemonMessage | UnknownVariant) => void;
-  /** Called once per completed handshake, after `session_token_reply`, before queued requests are flushed. */
+  readonly onMessage: (message: LinkMessage) => void;
+  /** Called once per completed handshake, after `session_token_reply`. */
   readonly onReady: (info: ReadyInfo) => void;
   /** Called once per lost connection that had completed its handshake. */
   readonly onDisconnected: (info: DisconnectInfo) => void;
+  /**
+   * Called once when the controller stops by itself: the first connection
+   * failed (dial or handshake), or the reconnect policy gave up (after a
+   * lost connection or after failed re-dials). Not called for `close()`.
+   */
+  readonly onStopped: (error: Error, info: { readonly everReady: boolean }) => void;
 }
 
 /**
  * The connection lifecycle, with no socket and no raw timer in sight:
  * dial → handshake (PROTOCOL.md §3.1) → connected → (lost → backoff →
- * dial …) → closed. Time comes only from the injected scheduler, so the
- * handshake timeout and the reconnect schedule are marble-testable.
+ * dial …) → stopped or closed. Time comes only from the injected
+ * scheduler, so the handshake timeout and the reconnect schedule are
+ * marble-testable.
  *
  * The handshake is tolerant where the reference clients are strict: any
  * message may arrive between the daemon's greeting and its
  * `session_token_reply` (a resumed session flushes queued replies first,
  * and broadcasts can slip in). Those messages are passed on, not dropped.
  *
- * Requests given to {@link send} before the handshake completes (or while
- * reconnecting) wait in an outbox and go out, in order, once it does: a
- * request must not reach the daemon before our session token, or its reply
- * would belong to a temporary session and be lost on resume (DAEMON.md §1.2).
+ * It knows nothing of requests: its owner (`Session`) writes them with
+ * {@link write} only while {@link isReady} — never before our session
+ * token, or their replies would belong to a temporary session and be lost
+ * on resume (DAEMON.md §1.2) — and decides what to do with them when a
+ * connection is lost or made.
  */
 export class ConnectionController {
   private readonly stateSubject = new BehaviorSubject<ConnectionState>(initialConnectionState);
@@ -72,16 +81,16 @@ export class ConnectionController {
   private dialSubscription: Subscription | null = null;
   private timerSubscription: Subscription | null = null;
   private ready = false;
-  private closed = false;
+  private started = false;
+  private stopped = false;
   private everReady = false;
   private greeting = { status: false, document: false, tokenSent: false };
   private sawShutdown = false;
-  private previousInstanceToken: Uint8Array | null = null;
-  /** Requests waiting for the next completed handshake, in order. */
-  private readonly outbox = new Set<Uint8Array>();
-  private firstConnect: { resolve: () => void; reject: (error: Error) => void } | null = null;
+  private previousInstanceToken: Uint8Array | null;
 
-  constructor(private readonly options: ConnectionControllerOptions) {}
+  constructor(private readonly options: ConnectionControllerOptions) {
+    this.previousInstanceToken = options.previousInstanceToken ?? null;
+  }
 
   get state(): ConnectionState {
     return this.stateSubject.value;
@@ -92,50 +101,18 @@ export class ConnectionController {
     return this.ready;
   }
 
-  /**
-   * Makes the first connection. Emits once the handshake completed, then
-   * completes; errors if the first dial or handshake fails (reconnects
-   * happen only after a connection was established once).
-   */
-  connect(): Observable<void> {
-    return new Observable<void>((subscriber) => {
-      if (this.closed || this.firstConnect || this.everReady) {
-        subscriber.error(new HandshakeError('connect() may be called only once per client'));
-        return;
-      }
-      this.firstConnect = {
-        resolve: () => {
-          subscriber.next();
-          subscriber.complete();
-        },
-        reject: (error) => subscriber.error(error),
-      };
-      this.dial();
-    });
+  /** Starts dialling (once; later calls do nothing). Outcomes arrive through the callbacks. */
+  start(): void {
+    if (this.started || this.stopped) return;
+    this.started = true;
+    this.dial();
   }
 
-  /**
-   * Sends a request now if connected, else queues it until the next
-   * handshake completes. Dropped after `close()`. Returns true if written now.
-   */
-  send(body: Uint8Array): boolean {
-    if (this.closed) return false;
-    if (this.ready && this.link) {
-      this.link.send(body);
-      return true;
-    }
-    this.outbox.add(body);
-    return false;
-  }
-
-  /** Whether a request is still waiting in the outbox (not yet written). */
-  isQueued(body: Uint8Array): boolean {
-    return this.outbox.has(body);
-  }
-
-  /** Removes a request that is still waiting in the outbox (its subscriber left). */
-  withdraw(body: Uint8Array): boolean {
-    return this.outbox.delete(body);
+  /** Writes one encoded request on the ready link. False (nothing written) when not ready. */
+  write(body: Uint8Array): boolean {
+    if (!this.ready || !this.link) return false;
+    this.link.send(body);
+    return true;
   }
 
   /**
@@ -144,8 +121,8 @@ export class ConnectionController {
    * `disconnect()` path) the daemon keeps the session for its grace period.
    */
   close(farewell: boolean): void {
-    if (this.closed) return;
-    this.closed = true;
+    if (this.stopped) return;
+    this.stopped = true;
     this.timerSubscription?.unsubscribe();
     this.dialSubscription?.unsubscribe();
     const link = this.link;
@@ -160,10 +137,7 @@ export class ConnectionController {
       }
       link.close();
     }
-    this.outbox.clear();
     this.update({ daemon: 'closed', mixnet: false });
-    this.firstConnect?.reject(new HandshakeError('closed before the connection was established'));
-    this.firstConnect = null;
     this.stateSubject.complete();
   }
 
@@ -176,7 +150,7 @@ export class ConnectionController {
   }
 
   private attach(link: Link): void {
-    if (this.closed) {
+    if (this.stopped) {
       link.close();
       return;
     }
@@ -199,7 +173,7 @@ export class ConnectionController {
     else subscription.unsubscribe();
   }
 
-  private receive(link: Link, message: DaemonMessage | UnknownVariant): void {
+  private receive(link: Link, message: LinkMessage): void {
     if (link !== this.link) return;
     switch (message.type) {
       case 'connection_status_event':
@@ -221,11 +195,18 @@ export class ConnectionController {
       case 'shutdown_event':
         this.sawShutdown = true;
         break;
+      case 'invalid':
+        // The handshake cannot go on without its three messages.
+        if (!this.ready && HANDSHAKE_KINDS.has(message.error.kind)) {
+          this.fail(link, new HandshakeError(`malformed ${message.error.kind} during the handshake`, { cause: message.error }));
+          return;
+        }
+        break;
     }
     this.options.onMessage(message);
     if (this.ready || link !== this.link) return;
     if (message.type === 'session_token_reply' && this.greeting.tokenSent) {
-      this.handshakeDone(link, message.resumed, message.appId);
+      this.handshakeDone(message.resumed, message.appId);
     } else if (this.greeting.status && this.greeting.document && !this.greeting.tokenSent) {
       // Sent only after the greeting pair, as the reference clients do.
       this.greeting.tokenSent = true;
@@ -233,7 +214,7 @@ export class ConnectionController {
     }
   }
 
-  private handshakeDone(link: Link, resumed: boolean, appId: Uint8Array | null): void {
+  private handshakeDone(resumed: boolean, appId: Uint8Array | null): void {
     this.timerSubscription?.unsubscribe();
     this.ready = true;
     const token = this.state.instanceToken;
@@ -244,15 +225,6 @@ export class ConnectionController {
     this.update({ daemon: 'connected', appId, resumed, reconnectAttempt: 0, lastError: null });
     this.options.logger.info(reconnected ? 'reconnected to the daemon' : 'connected to the daemon', { resumed, instanceChanged });
     this.options.onReady({ resumed, instanceChanged, reconnected });
-    // Flush what waited; onReady may have closed us or lost the link.
-    for (const body of this.outbox) {
-      if (!this.ready || link !== this.link) break;
-      this.outbox.delete(body);
-      link.send(body);
-    }
-    const first = this.firstConnect;
-    this.firstConnect = null;
-    first?.resolve();
   }
 
   /** Ends a link: on error, on EOF, or because we gave up on it. */
@@ -266,26 +238,18 @@ export class ConnectionController {
     const wasReady = this.ready;
     const graceful = this.sawShutdown;
     this.detach();
-    if (this.closed) return;
+    if (this.stopped) return;
     this.options.logger.warn('connection to the daemon lost', { error: error?.message ?? 'closed by the daemon', graceful });
-    if (this.firstConnect) {
-      // The very first connection failed: report it to connect()'s caller.
-      const first = this.firstConnect;
-      this.firstConnect = null;
-      this.closed = true;
-      this.update({ daemon: 'closed', mixnet: false, lastError: error });
-      this.stateSubject.complete();
-      first.reject(error ?? new HandshakeError('the daemon closed the connection during the handshake'));
-      return;
-    }
+    // The very first connection is not retried: its error goes to connect()'s caller.
     const attempt = this.state.reconnectAttempt + 1;
-    const delay = this.options.reconnect(attempt, this.options.random);
+    const delay = this.everReady ? this.options.reconnect(attempt, this.options.random) : null;
     if (wasReady) this.options.onDisconnected({ graceful, error, willReconnect: delay !== null });
     if (delay === null) {
-      this.closed = true;
-      this.outbox.clear();
+      this.stopped = true;
       this.update({ daemon: 'closed', mixnet: false, lastError: error });
       this.stateSubject.complete();
+      const reason = error ?? new HandshakeError(this.everReady ? 'the daemon closed the connection' : 'the daemon closed the connection during the handshake');
+      this.options.onStopped(reason, { everReady: this.everReady });
       return;
     }
     this.update({ daemon: 'reconnecting', mixnet: false, reconnectAttempt: attempt, lastError: error });
@@ -309,3 +273,6 @@ export class ConnectionController {
     if (changed) this.stateSubject.next(Object.freeze({ ...current, ...patch }));
   }
 }
+
+/** The daemon's messages of a handshake (PROTOCOL.md §3.1). */
+const HANDSHAKE_KINDS: ReadonlySet<string> = new Set(['connection_status_event', 'new_pki_document_event', 'session_token_reply']);

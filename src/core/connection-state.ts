@@ -4,10 +4,11 @@ import type { PigeonholeGeometry, SphinxGeometry } from '../wire/messages.js';
  * Where the client stands, for UIs to bind to (`client.state$`).
  *
  * - `daemon`: the local socket to kpclientd — `idle` (not asked to
- *   connect yet), `connecting` (first dial), `handshaking` (socket open, waiting for the
- *   daemon's greeting and session reply; an offline daemon takes up to 30 s
- *   here), `connected`, `reconnecting` (lost, retrying with backoff),
- *   `closed` (by `close()`/`disconnect()`, or given up).
+ *   connect: before `connect()`, or after `disconnect()`), `connecting`
+ *   (first dial), `handshaking` (socket open, waiting for the daemon's
+ *   greeting and session reply; an offline daemon takes up to 30 s here),
+ *   `connected`, `reconnecting` (lost, retrying with backoff), `closed` (by
+ *   `close()`, or the reconnect policy gave up: `connect()` starts over).
  * - `mixnet`: the daemon's own link to the mix network (`is_connected`); false
  *   whenever we are not connected to the daemon. While false the daemon is
  *   in "offline mode": local requests work, network requests wait.

@@ -1,6 +1,20 @@
 import type { Observable } from 'rxjs';
+import type { MalformedMessageError } from '../errors/local-errors.js';
 import type { UnknownVariant } from '../wire/codec.js';
 import type { DaemonMessage } from '../wire/messages.js';
+
+/**
+ * A frame that decoded as CBOR but whose body does not fit the schema of
+ * its (known) variant. Not fatal: the session fails the request it
+ * answers, if its id was readable, and reports it on `events$`.
+ */
+export interface InvalidMessage {
+  readonly type: 'invalid';
+  readonly error: MalformedMessageError;
+}
+
+/** Everything a link delivers, in arrival order. */
+export type LinkMessage = DaemonMessage | UnknownVariant | InvalidMessage;
 
 /**
  * One open connection to the daemon at message level: decoded messages in,
@@ -11,13 +25,15 @@ export interface Link {
   /**
    * Messages in arrival order. Completes when the daemon closes the
    * connection; errors (e.g. `ProtocolError`, `FrameTooLargeError`,
-   * `TransportError`) when the stream is unusable. Subscribe once.
+   * `TransportError`) when the stream is unusable: a framing or CBOR
+   * error, after which nothing that follows can be trusted. A message
+   * that only breaks its schema arrives as an {@link InvalidMessage}.
+   * Subscribe once.
    */
-  readonly messages$: Observable<DaemonMessage | UnknownVariant>;
+  readonly messages$: Observable<LinkMessage>;
   /**
    * Writes one encoded request (a CBOR body from `encodeRequest`); the link
-   * adds the length prefix. Requests are encoded once, by whoever makes
-   * them, so a replay after a reconnect re-sends the very same bytes.
+   * adds the length prefix.
    */
   send(body: Uint8Array): void;
   /** Closes the connection. Idempotent. */

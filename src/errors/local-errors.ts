@@ -60,9 +60,33 @@ function notThinClient(header: Uint8Array): string {
  * trusted after this, so the connection is reset.
  */
 export class ProtocolError extends KatzenpostError {
-  override readonly name = 'ProtocolError';
+  override readonly name: string = 'ProtocolError';
   constructor(message: string, options?: { cause?: unknown }) {
     super('ERR_PROTOCOL', message, options);
+  }
+}
+
+/**
+ * One daemon message decoded as CBOR but does not fit the client's schema
+ * (a field of the wrong type or size, an out-of-range number). Unlike
+ * framing and CBOR errors, this does not make the stream untrustworthy:
+ * the connection stays up, the request the message answers (if its id
+ * could be read) fails with this error, and the message is reported on
+ * `events$` as an `invalid_message` event.
+ */
+export class MalformedMessageError extends ProtocolError {
+  override readonly name: string = 'MalformedMessageError';
+  /** The message's variant (wire key), e.g. `new_keypair_reply`. */
+  readonly kind: string;
+  /** Its `query_id`, when that field itself was readable (16 bytes): the request it answers. */
+  readonly queryId: Uint8Array | null;
+  /** Its `surbid` (legacy send events), when readable. */
+  readonly surbId: Uint8Array | null;
+  constructor(kind: string, message: string, ids: { queryId?: Uint8Array | null; surbId?: Uint8Array | null } = {}, options?: { cause?: unknown }) {
+    super(`${kind}: ${message}`, options);
+    this.kind = kind;
+    this.queryId = ids.queryId ?? null;
+    this.surbId = ids.surbId ?? null;
   }
 }
 
@@ -107,11 +131,27 @@ export class OfflineError extends KatzenpostError {
   }
 }
 
-/** The client was closed (`close()` / `disconnect()`) while the request was pending. */
+/**
+ * The client was closed by `close()` while the request was pending, or is
+ * closed (`close()`, or the reconnect policy gave up) when it was made.
+ */
 export class ClientClosedError extends KatzenpostError {
   override readonly name = 'ClientClosedError';
   constructor(request?: string) {
     super('ERR_CLIENT_CLOSED', request ? `${request}: the client was closed` : 'the client is closed');
+  }
+}
+
+/**
+ * A request was made while the client is not connected and not
+ * connecting: before the first `connect()`, or after `disconnect()`. It
+ * fails at once instead of waiting for a `connect()` that may never come.
+ */
+export class NotConnectedError extends KatzenpostError {
+  override readonly name = 'NotConnectedError';
+  constructor(request?: string, options?: { cause?: unknown }) {
+    const what = 'the client is not connected: call connect() first';
+    super('ERR_NOT_CONNECTED', request ? `${request}: ${what}` : what, options);
   }
 }
 

@@ -54,6 +54,10 @@ export interface SimStats {
   readonly blockedConnections: number;
   /** Pigeonhole operations in flight (including orphaned ones). */
   readonly arqInFlight: number;
+  /** Of those, orphaned: no timer, no resend queued — they never end by themselves (DAEMON.md §1.3). */
+  readonly orphanedArqs: number;
+  /** Of those, ARQs that share an envelope / write-cap hash with an older one (DAEMON.md §3.5). */
+  readonly duplicateArqs: number;
   /** Boxes stored on the simulated replicas. */
   readonly boxes: number;
 }
@@ -457,6 +461,8 @@ export class SimDaemon {
       pendingResends,
       blockedConnections,
       arqInFlight: this.arq.inFlight,
+      orphanedArqs: this.arq.orphaned,
+      duplicateArqs: this.arq.duplicates,
       boxes: this.network.boxes.size,
     };
   }

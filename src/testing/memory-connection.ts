@@ -12,6 +12,10 @@ import type { ByteStream } from '../transport/byte-stream.js';
  * `intercept` sees every client→daemon chunk first: return `true` to
  * swallow it (the scripted double answers such requests itself, through
  * `toClient`).
+ *
+ * Closing (from either side) is ordered after the bytes already written,
+ * as on a socket: a client's `thin_close` right before its close, or the
+ * daemon's `shutdown_event` right before its own, still arrive.
  */
 export function memoryConnection(
   scheduler: SchedulerLike,
@@ -21,6 +25,8 @@ export function memoryConnection(
   let client: Subscriber<Uint8Array> | null = null;
   const heldForClient: Uint8Array[] = [];
   let clientEnded = false;
+  /** The close has reached both ends: nothing more is delivered. */
+  let ended = false;
   const dataListeners: Array<(chunk: Uint8Array) => void> = [];
   const closeListeners: Array<() => void> = [];
   let open = true;
@@ -30,7 +36,9 @@ export function memoryConnection(
   const close = () => {
     if (!open) return;
     open = false;
+    // After everything already written (same delay, scheduled later).
     scheduler.schedule(() => {
+      ended = true;
       clientEnded = true;
       client?.complete();
       for (const listener of closeListeners) listener();
@@ -38,7 +46,7 @@ export function memoryConnection(
   };
   const deliverToClient = (chunk: Uint8Array) => {
     scheduler.schedule(() => {
-      if (!open) return;
+      if (ended) return;
       if (client) client.next(chunk);
       else heldForClient.push(chunk);
     }, 0);
@@ -67,7 +75,7 @@ export function memoryConnection(
         at += buffer.length;
       }
       scheduler.schedule(() => {
-        if (!open || intercept(chunk)) return;
+        if (ended || intercept(chunk)) return;
         deliverToDaemon(chunk);
       }, 0);
     },

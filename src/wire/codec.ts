@@ -1,6 +1,6 @@
 import { emptyRedacted } from './redacted.js';
 import { revealSecret, SecretBytes } from './secret-bytes.js';
-import { ProtocolError } from '../errors/local-errors.js';
+import { MalformedMessageError, ProtocolError } from '../errors/local-errors.js';
 import { cborDecoder as decoder, cborEncoder as encoder } from './cbor-instances.js';
 import { daemonFrameParts, scanDaemonFrame } from './daemon-frame-layout.js';
 import type { Field, Schema } from './fields.js';
@@ -64,9 +64,13 @@ export interface UnknownVariant {
 
 /**
  * Decodes a daemon message. Throws {@link ProtocolError} for undecodable
- * CBOR, a body that is not a map, more than one non-null variant, or a field
- * of the wrong type or length. A variant we do not know is not an error: it
- * comes back as `{ type: 'unknown' }` (newer daemons add variants).
+ * CBOR, a body that is not a map, or more than one non-null variant — the
+ * stream cannot be trusted after these — and its subclass
+ * {@link MalformedMessageError} for a known variant whose body does not fit
+ * the schema (a field of the wrong type or length): that message alone is
+ * bad, and the error names its variant and, when readable, the id of the
+ * request it answers. A variant we do not know is not an error: it comes
+ * back as `{ type: 'unknown' }` (newer daemons add variants).
  */
 export function decodeDaemonMessage(body: Uint8Array): DaemonMessage | UnknownVariant {
   const at = scanDaemonFrame(body);
@@ -84,7 +88,19 @@ export function decodeDaemonMessage(body: Uint8Array): DaemonMessage | UnknownVa
   // Built in place (type first, then the fields): no intermediate copies per frame.
   const message = emptyRedacted();
   message['type'] = kind;
-  return fromWire(ResponseSchemas[kind as ResponseKind], value, kind, false, message) as DaemonMessage;
+  try {
+    return fromWire(ResponseSchemas[kind as ResponseKind], value, kind, false, message) as DaemonMessage;
+  } catch (error) {
+    if (!(error instanceof ProtocolError)) throw error;
+    throw new MalformedMessageError(kind, error.message, { queryId: readableId(value, 'query_id'), surbId: readableId(value, 'surbid') }, { cause: error });
+  }
+}
+
+/** A 16-byte id field of a body that failed its schema, if that field at least is intact. */
+function readableId(body: unknown, wire: string): Uint8Array | null {
+  if (!isMap(body)) return null;
+  const id = body[wire];
+  return id instanceof Uint8Array && id.length === 16 ? new Uint8Array(id) : null;
 }
 
 /**
@@ -235,15 +251,18 @@ function encodeField(field: Field, value: unknown, name: string): unknown {
 /**
  * Integers: cbor-x writes a JS number ≥ 2^32 as a float64, which the daemon
  * refuses for integer fields — so large values go out as bigint, which
- * cbor-x writes as a uint64.
+ * cbor-x writes as a uint64. A `number` must be a safe integer: above 2^53
+ * it no longer names one integer (2**60 + 1 === 2**60), so a uint64 beyond
+ * that must be given as a bigint.
  */
 function encodeUint(value: unknown, name: string, max: number): number | bigint {
   if (typeof value === 'bigint') {
     if (value < 0n || value > 0xffff_ffff_ffff_ffffn) throw new ProtocolError(`${name}: out of uint64 range`);
     return value <= 0xffff_ffffn ? Number(value) : value;
   }
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) throw new ProtocolError(`${name}: expected a non-negative integer`);
-  if (max !== Number.MAX_SAFE_INTEGER && value > max) throw new ProtocolError(`${name}: ${value} exceeds ${max}`);
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0)
+    throw new ProtocolError(`${name}: expected a non-negative safe integer (a bigint above 2^53)`);
+  if (value > max) throw new ProtocolError(`${name}: ${value} exceeds ${max}`);
   return value <= 0xffff_ffff ? value : BigInt(value);
 }
 

@@ -96,26 +96,18 @@ export function sendMessage(ctx: ClientContext, surbId: Uint8Array, payload: Uin
 function sendMessageWithSurbId(ctx: ClientContext, surbId: Uint8Array, payload: Uint8Array, destination: ServiceDestination): Observable<MessageSentEvent> {
   return new Observable<MessageSentEvent>((subscriber) => {
     checkOnline(ctx, 'send_message');
-    const registration = ctx.requests.registerSurb(surbId, {
-      kind: 'send_message',
-      onReconnect: 'resume-only',
-      request: surbSendRequest(surbId, payload, destination),
-      deliver: (message) => {
-        if (message.type !== 'message_sent_event') return false;
-        registration.remove();
+    const handle = ctx.requests.track(surbSendRequest(surbId, payload, destination), {
+      classify: (message) => (message.type === 'message_sent_event' ? 'final' : 'ignore'),
+      next: (message) => {
+        if (message.type !== 'message_sent_event') return;
         if (message.err) subscriber.error(new MessageSendError(message.err));
         else {
           subscriber.next(message);
           subscriber.complete();
         }
-        return true;
       },
-      fail: (error) => {
-        registration.remove();
-        subscriber.error(error);
-      },
+      fail: (error) => subscriber.error(error),
     });
-    registration.send();
-    return () => registration.remove();
+    return () => handle.abandon();
   });
 }

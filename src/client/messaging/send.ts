@@ -1,4 +1,4 @@
-import { Observable, firstValueFrom, timer } from 'rxjs';
+import { Observable, firstValueFrom, timer, type Subscription } from 'rxjs';
 import { MessageSendError, RequestTimeoutError } from '../../errors/local-errors.js';
 import type { ServiceDestination } from '../../pki/service-descriptor.js';
 import type { ClientContext } from '../client-context.js';
@@ -47,41 +47,34 @@ function sendWithSurb(ctx: ClientContext, payload: Uint8Array, destination: Serv
   return new Observable<Uint8Array>((subscriber) => {
     checkOnline(ctx, 'send_message');
     const surbId = ctx.ids.newSURBID();
-    let deadline: { unsubscribe(): void } | null = null;
-    const registration = ctx.requests.registerSurb(surbId, {
-      kind: 'send_message',
-      onReconnect: 'resume-only',
-      request: surbSendRequest(surbId, payload, destination),
-      deliver: (message) => {
-        if (message.type === 'message_sent_event') {
+    let deadline: Subscription | null = null;
+    const handle = ctx.requests.track(surbSendRequest(surbId, payload, destination), {
+      classify: (message) => {
+        if (message.type === 'message_sent_event') return message.err ? 'final' : 'progress';
+        return message.type === 'message_reply_event' ? 'final' : 'ignore';
+      },
+      next: (message) => {
+        if (message.type === 'message_reply_event') {
+          subscriber.next(message.payload ?? new Uint8Array(0));
+          subscriber.complete();
+        } else if (message.type === 'message_sent_event') {
           if (message.err) {
-            registration.remove();
             subscriber.error(new MessageSendError(message.err));
-            return true;
+            return;
           }
+          if (deadline) return;
           const hops = ctx.state().sphinxGeometry?.nrHops ?? 5;
           const ms = replyDeadlineMs(message.replyEta, hops);
-          deadline = timer(ms, ctx.scheduler).subscribe(() => {
-            registration.remove();
-            subscriber.error(new RequestTimeoutError('send_message (the daemon has dropped the SURB)', ms));
-          });
-          return false;
+          deadline = timer(ms, ctx.scheduler).subscribe(() =>
+            subscriber.error(new RequestTimeoutError('send_message (the daemon has dropped the SURB)', ms)),
+          );
         }
-        if (message.type !== 'message_reply_event') return false;
-        registration.remove();
-        subscriber.next(message.payload ?? new Uint8Array(0));
-        subscriber.complete();
-        return true;
       },
-      fail: (error) => {
-        registration.remove();
-        subscriber.error(error);
-      },
+      fail: (error) => subscriber.error(error),
     });
-    registration.send();
     return () => {
       deadline?.unsubscribe();
-      registration.remove();
+      handle.abandon();
     };
   });
 }

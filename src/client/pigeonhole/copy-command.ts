@@ -61,7 +61,6 @@ export function startResendingCopyCommand(
           },
           replyType: 'start_resending_copy_command_reply',
           cancel: { type: 'cancel_resending_copy_command', writeCapHash: hash },
-          mixnet: true,
           options,
           result: (reply) => {
             if (reply.errorCode !== 0) throw copyCommandErrorFor(reply, { request: 'start_resending_copy_command' });

@@ -20,12 +20,13 @@ import { checkErrorCode } from './reply-checks.js';
  * Unsubscribing before the outcome cancels the operation at the daemon
  * (`cancel_resending_encrypted_message`, sent once); the daemon's code-24
  * answer to that cancel is absorbed. A cancel by anyone else ends this
- * Observable with `StartResendingCancelledError`. One limit is the
- * daemon's: a request still waiting in its send queue (offline, or behind
- * the Poisson schedule) is not found by the cancel and goes out later
- * (DAEMON.md §3.6). This client never sends more than the daemon's queue
- * holds; `tail$` polls with no-retry reads, so its leftovers end by
- * themselves.
+ * Observable with `StartResendingCancelledError`. A start still waiting
+ * in the daemon's send queue (offline, or behind the Poisson schedule) is
+ * not found by a cancel (DAEMON.md §3.6): the client then keeps its place
+ * in its account of that queue and cancels it again once it has left it.
+ * After a reconnect that resumed the session, an operation in flight is
+ * cancelled and re-issued under a fresh query id, so the daemon never runs
+ * two ARQs for it.
  *
  * Errors are typed: `BoxIDNotFoundError`, `BoxAlreadyExistsError`,
  * `TombstoneError` (see `isExpectedOutcome`), `BACAPDecryptionFailedError`,
@@ -98,7 +99,6 @@ function sendStartResending(ctx: ClientContext, params: StartResendingParams, op
     },
     replyType: 'start_resending_encrypted_message_reply',
     cancel: { type: 'cancel_resending_encrypted_message', envelopeHash },
-    mixnet: true,
     options,
     result: (reply) => {
       if (reply.errorCode !== 0) throw startResendingErrorFor(reply.errorCode, { request: 'start_resending_encrypted_message' });

@@ -1,4 +1,4 @@
-import { Observable, type Subscriber } from 'rxjs';
+import { Observable, type Subscriber, type Subscription } from 'rxjs';
 import type { ClientContext } from '../client-context.js';
 import { nextMessageBoxIndex } from '../pigeonhole/message-box-index.js';
 
@@ -13,42 +13,50 @@ import { nextMessageBoxIndex } from '../pigeonhole/message-box-index.js';
  * Observables would subscribe recursively through every step not yet
  * computed and overflow the stack for long streams.) If a step fails, the
  * error goes to everyone waiting and a later ask starts again from the
- * last index known.
+ * last index known. Steps go only as far as someone still waits: when the
+ * last asker leaves, the step in flight is abandoned and nothing more is
+ * asked of the daemon.
  */
 export function indexChain(ctx: ClientContext, first: Uint8Array): (i: number) => Observable<Uint8Array> {
   const known: Uint8Array[] = [first];
   const waiting = new Map<number, Set<Subscriber<Uint8Array>>>();
-  let target = 0;
-  let extending = false;
+  let step: Subscription | null = null;
 
   const settle = (i: number, index: Uint8Array): void => {
-    for (const subscriber of waiting.get(i) ?? []) {
+    const subscribers = waiting.get(i);
+    waiting.delete(i);
+    for (const subscriber of subscribers ?? []) {
       subscriber.next(index);
       subscriber.complete();
     }
-    waiting.delete(i);
   };
 
+  /** The highest index someone still waits for (steps past it are not computed). */
+  const target = (): number => Math.max(-1, ...waiting.keys());
+
   const extend = (): void => {
-    if (extending || known.length > target) return;
-    extending = true;
-    nextMessageBoxIndex(ctx, known[known.length - 1]!).subscribe({
+    if (step !== null || known.length > target()) return;
+    let done = false;
+    const subscription = nextMessageBoxIndex(ctx, known[known.length - 1]!).subscribe({
       next: (index) => {
         known.push(index);
         settle(known.length - 1, index);
       },
       error: (error: unknown) => {
-        extending = false;
-        target = known.length - 1;
+        done = true;
+        step = null;
         const failed = [...waiting.values()];
         waiting.clear();
         for (const subscribers of failed) for (const subscriber of subscribers) subscriber.error(error);
       },
       complete: () => {
-        extending = false;
+        done = true;
+        step = null;
         extend();
       },
     });
+    // A step that finished synchronously has already moved on.
+    if (!done) step = subscription;
   };
 
   return (i) =>
@@ -62,10 +70,16 @@ export function indexChain(ctx: ClientContext, first: Uint8Array): (i: number) =
       let subscribers = waiting.get(i);
       if (!subscribers) waiting.set(i, (subscribers = new Set()));
       subscribers.add(subscriber);
-      target = Math.max(target, i);
       extend();
       return () => {
         subscribers.delete(subscriber);
+        if (subscribers.size === 0 && waiting.get(i) === subscribers) waiting.delete(i);
+        // Everyone left: stop extending (the step in flight is abandoned).
+        if (waiting.size === 0 && step !== null) {
+          const abandoned = step;
+          step = null;
+          abandoned.unsubscribe();
+        }
       };
     });
 }

@@ -109,6 +109,33 @@ export class ArqEngine {
     return this.bySurb.size;
   }
 
+  /**
+   * Orphaned entries: no retransmit timer and no resend waiting in its
+   * client's queue, so they will never progress, reply or end — a reply
+   * dropped while the client was away, or a resend lost with its
+   * connection (DAEMON.md §1.3). Only a cancel (or the end of the session)
+   * removes them. The daemon's `metricsSampler` counts a wider set: every
+   * entry whose AppID has no connection.
+   */
+  get orphaned(): number {
+    let n = 0;
+    for (const entry of this.bySurb.values()) {
+      if (entry.timer === null && !this.host.connection(entry.appKey)?.resendQueue.includes(entry.surb)) n++;
+    }
+    return n;
+  }
+
+  /**
+   * Entries beyond the first for one envelope (or write-cap) hash: a second
+   * `start_resending_*` of the same hash starts an independent ARQ, and a
+   * cancel reaches only the newest (DAEMON.md §3.5).
+   */
+  get duplicates(): number {
+    const hashes = new Set<string>();
+    for (const entry of this.bySurb.values()) hashes.add(entry.hashKey);
+    return this.bySurb.size - hashes.size;
+  }
+
   /** Dispatches a `start_resending_encrypted_message` (at a send slot). */
   startEncrypted(appKey: string, request: StartEncrypted): void {
     const fail = (errorCode: number): void =>
