@@ -1,4 +1,4 @@
-import { concatMap, defer, endWith, from, ignoreElements, map, of, type Observable } from 'rxjs';
+import { catchError, concatMap, defer, endWith, from, ignoreElements, map, of, type Observable } from 'rxjs';
 import { bytesEqual } from '../core/hex.js';
 import type { StreamMessage } from '../client/streams/tail.js';
 import { ChannelExistsError, StoreConflictError } from './channel-errors.js';
@@ -80,7 +80,7 @@ export interface QueuedEntry {
  */
 export class ChannelJournal {
   constructor(
-    readonly store: ChannelStore,
+    private readonly store: ChannelStore,
     private readonly options: JournalOptions,
   ) {}
 
@@ -111,8 +111,8 @@ export class ChannelJournal {
 
   /** Inserts a new channel record, dated now (`ChannelExistsError` if the name is taken). */
   insertChannel$(record: Omit<ChannelRecord, 'createdAt'>): Observable<ChannelRecord> {
-    const stored: ChannelRecord = { ...record, createdAt: this.options.now() };
     return this.transaction$((tx) => {
+      const stored: ChannelRecord = { ...record, createdAt: this.options.now() };
       tx.insertChannel(stored);
       return stored;
     });
@@ -225,16 +225,12 @@ export class ChannelJournal {
 
   /** Bookkeeping of a failed transmission: attempts, the error's name and message, and (for a copy) a fresh temporary seed. Never fails. */
   recordFailure$(seq: number, lastError: string, tempSeed?: Uint8Array): Observable<void> {
-    return from(
-      this.store
-        .transaction((tx) => {
-          const current = tx.outbox().find((e) => e.seq === seq);
-          if (current === undefined) return;
-          const operation = current.operation.kind === 'copy' && tempSeed !== undefined ? { ...current.operation, tempSeed } : current.operation;
-          tx.updateOutbox(seq, { attempts: current.attempts + 1, lastError, operation });
-        })
-        .catch(() => undefined), // bookkeeping only: the transmission's own error is what matters
-    );
+    return this.transaction$((tx) => {
+      const current = tx.outbox().find((e) => e.seq === seq);
+      if (current === undefined) return;
+      const operation = current.operation.kind === 'copy' && tempSeed !== undefined ? { ...current.operation, tempSeed } : current.operation;
+      tx.updateOutbox(seq, { attempts: current.attempts + 1, lastError, operation });
+    }).pipe(catchError(() => of(undefined))); // bookkeeping only: the transmission's own error is what matters
   }
 
   /** Stores a replacement operation (a copy's fresh temporary seed) before it is used. */

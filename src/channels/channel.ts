@@ -1,4 +1,4 @@
-import { concatMap, firstValueFrom, map, mergeMap, type Observable } from 'rxjs';
+import { concatMap, firstValueFrom, map, type Observable } from 'rxjs';
 import type { ChannelLayer } from './channel-layer.js';
 import { channelMessages$, type MessagesOptions } from './channel-messages.js';
 import type { ChannelInfo, HistoryQuery, PendingSend, ReceivedMessage, SentMessage } from './channel-types.js';
@@ -117,7 +117,7 @@ export class Channel {
     return preparer.tombstones$(this.name, count).pipe(
       concatMap((entries) => entries),
       concatMap((entry) => transmitter.deliver$(this.name, entry.seq)),
-      mergeMap((sent) => sent),
+      concatMap((sent) => sent),
     );
   }
 
