@@ -59,6 +59,14 @@ export type { OutboxResult } from './client/offline/outbox.js';
 export type { PreparedWrite } from './client/offline/prepared-write.js';
 export { STREAM_HEADER_LENGTH, parseStreamHeader, streamBox, streamBoxCount } from './client/streams/stream-framing.js';
 
+// Contact exchange (contact vouchers)
+export type { VoucherInductResult, VoucherMintResult, VoucherOpenResult, VoucherStreamResult } from './client/contacts/voucher-types.js';
+export type { AcceptedContact, Contact, ExchangeOptions, Invitation } from './client/contacts/contact-exchange.js';
+export type { ContactCard } from './client/contacts/contact-card.js';
+export { INVITE_PREFIX, encodeInvite, parseInvite } from './client/contacts/invite-code.js';
+export { decodePendingInvite, encodePendingInvite } from './client/contacts/pending-invite.js';
+export type { PendingInvite } from './client/contacts/pending-invite.js';
+
 // PKI documents and services
 export { decodePKIDocument } from './pki/decode-pki-document.js';
 export { decodeSignedPKIDocument } from './pki/decode-signed-pki-document.js';
@@ -78,9 +86,11 @@ export {
   ClientClosedError,
   ConfigError,
   ConnectionLostError,
+  ContactCardFormatError,
   FrameTooLargeError,
   HandshakeError,
   InvalidArgumentError,
+  InviteClosedError,
   MalformedMessageError,
   MessageSendError,
   NotConnectedError,

@@ -1,4 +1,4 @@
-import { fromBase64Url, toBase64Url } from '../../src/channels/base64url.js';
+import { fromBase64Url, toBase64Url } from '../../src/core/base64url.js';
 import { ReadCapabilityFormatError } from '../../src/channels/channel-errors.js';
 import { READ_CAPABILITY_PREFIX, encodeReadCapability, parseReadCapability } from '../../src/channels/read-capability.js';
 

@@ -1,4 +1,4 @@
-import { fromBase64Url, toBase64Url } from './base64url.js';
+import { fromBase64Url, toBase64Url } from '../core/base64url.js';
 
 /**
  * JSON with byte strings: every `Uint8Array` becomes `{"$b": base64url}`

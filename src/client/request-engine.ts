@@ -27,6 +27,13 @@ export interface QuerySpec<K extends RequestKind, RK extends ResponseKind, R> {
   /** For daemon ARQ operations (`start_resending_*`): the cancel that stops them. */
   readonly cancel?: CancelRequest;
   readonly options?: RequestOptions | undefined;
+  /**
+   * The timeout when neither the request nor the client sets one: for
+   * requests the daemon is known to leave unanswered on some inputs (the
+   * voucher requests: kpclientd v0.0.99 panics on a few malformed blobs,
+   * recovers, and never replies).
+   */
+  readonly fallbackTimeoutMs?: number;
 }
 
 /**
@@ -76,7 +83,7 @@ export class RequestEngine {
       );
       return () => handle.abandon();
     });
-    return source.pipe(withTimeout(spec.request.type, spec.options?.timeoutMs ?? this.defaultTimeoutMs, this.scheduler));
+    return source.pipe(withTimeout(spec.request.type, spec.options?.timeoutMs ?? this.defaultTimeoutMs ?? spec.fallbackTimeoutMs, this.scheduler));
   }
 
   /**

@@ -60,6 +60,20 @@ import { write, type WriteOptions } from './streams/write.js';
 import { writeStream, type WriteStreamOptions, type WriteStreamProgress } from './streams/write-stream.js';
 import type { ThinClientOptions } from './thin-client-options.js';
 import { checkBytes } from './validate.js';
+import {
+  acceptInvite,
+  awaitAcceptance,
+  invite,
+  withdrawInvite,
+  type AcceptedContact,
+  type Contact,
+  type ExchangeOptions,
+  type Invitation,
+} from './contacts/contact-exchange.js';
+import type { ContactCard } from './contacts/contact-card.js';
+import type { PendingInvite } from './contacts/pending-invite.js';
+import { voucherDeriveStream, voucherInduct, voucherMint, voucherOpen } from './contacts/voucher-requests.js';
+import type { VoucherInductResult, VoucherMintResult, VoucherOpenResult, VoucherStreamResult } from './contacts/voucher-types.js';
 import { checkClientOptions } from './validate-options.js';
 import type { SecretInput } from '../wire/secret-bytes.js';
 
@@ -614,6 +628,121 @@ export class ThinClient {
    */
   cancelResendingCopyCommand(writeCapHash: Uint8Array, options?: RequestOptions): Observable<void> {
     return cancelResendingCopyCommand(this.context, writeCapHash, options);
+  }
+
+  // ---- contact vouchers (local crypto) -------------------------------------
+
+  /**
+   * Mints a contact voucher from your channel's write cap (local crypto;
+   * works offline). Publish `voucherPayload` in box 0 of the voucher stream,
+   * hand `voucher` to the inductor out of band, keep `voucherSecretKey` to
+   * open the answer. Each call mints a different voucher (a fresh reply
+   * keypair). The two-call flow {@link invite} does all of this.
+   *
+   * @example
+   * const minted = await firstValueFrom(client.voucherMint(channel.writeCap, 'Alice'));
+   */
+  voucherMint(messageWriteCap: SecretInput, displayName: string, options?: RequestOptions): Observable<VoucherMintResult> {
+    return voucherMint(this.context, messageWriteCap, displayName, options);
+  }
+
+  /**
+   * Verifies the joiner's voucher payload (from box 0) and seals `whoReply`
+   * to them (local crypto). Fails with `VoucherHashMismatchError` (28, the
+   * payload does not hash to the voucher), `VoucherSignatureInvalidError`
+   * (29), or `InvalidRequestError` (3, not a voucher payload).
+   *
+   * @example
+   * const inducted = await firstValueFrom(client.voucherInduct(voucher, payload, myReply));
+   */
+  voucherInduct(voucher: SecretInput, voucherPayload: Uint8Array, whoReply: Uint8Array, options?: RequestOptions): Observable<VoucherInductResult> {
+    return voucherInduct(this.context, voucher, voucherPayload, whoReply, options);
+  }
+
+  /**
+   * Opens the inductor's sealed reply (from box 1) with your voucher secret
+   * key and mutates your channel's write cap by its salt (local crypto).
+   * Fails with `VoucherSealOpenFailedError` (30) for the wrong key or a
+   * damaged reply.
+   *
+   * @example
+   * const opened = await firstValueFrom(client.voucherOpen(minted.voucherSecretKey, sealed, channel.writeCap));
+   */
+  voucherOpen(voucherSecretKey: SecretInput, sealedReply: Uint8Array, messageWriteCap: SecretInput, options?: RequestOptions): Observable<VoucherOpenResult> {
+    return voucherOpen(this.context, voucherSecretKey, sealedReply, messageWriteCap, options);
+  }
+
+  /**
+   * The voucher stream's caps, derived from the voucher alone (local
+   * crypto); box 0 is the read cap's own index.
+   *
+   * @example
+   * const { voucherReadCap } = await firstValueFrom(client.voucherDeriveStream(voucher));
+   */
+  voucherDeriveStream(voucher: SecretInput, options?: RequestOptions): Observable<VoucherStreamResult> {
+    return voucherDeriveStream(this.context, voucher, options);
+  }
+
+  // ---- contact exchange: two calls, built on the voucher requests ----------
+
+  /**
+   * Joiner: invites someone to exchange contacts. Mints a voucher for your
+   * channel's write cap (use a fresh channel per invite), publishes your
+   * introduction in box 0, and emits the `kprxinvite1:` string to hand over
+   * out of band, the pending invite to persist (`encodePendingInvite`), and
+   * `accepted`, which emits the contact once the answer is there. Cold:
+   * each subscription is a new invite.
+   *
+   * @example
+   * const { invite, pending, accepted } = await firstValueFrom(client.invite(channel.writeCap, 'Alice'));
+   * show(invite); // 'kprxinvite1:…' — a link, a QR code
+   * const bob = await firstValueFrom(accepted); // bob.readCap / bob.readIndex: read Bob; bob.writeCap / bob.writeIndex: write to him
+   */
+  invite(myWriteCap: SecretInput, displayName: string, options?: RequestOptions): Observable<Invitation> {
+    return invite(this.context, myWriteCap, displayName, options);
+  }
+
+  /**
+   * Joiner: the answer to a pending invite — polls box 1 (no-retry reads,
+   * `initialDelayMs` doubling to `maxDelayMs`), opens it, spends the invite
+   * (tombstones box 0) and emits the contact. Call it again after a
+   * restart with the persisted pending invite; unsubscribing stops the
+   * polling. `timeoutMs` bounds the whole wait.
+   *
+   * @example
+   * const bob = await firstValueFrom(client.awaitAcceptance(decodePendingInvite(saved)));
+   */
+  awaitAcceptance(pending: PendingInvite, options?: ExchangeOptions): Observable<AcceptedContact> {
+    return awaitAcceptance(this.context, pending, options);
+  }
+
+  /**
+   * Inductor: answers an invite string with your contact card (your name
+   * and the read cap of the channel you will write to them on). Reads and
+   * verifies the joiner's introduction, writes your sealed answer into box
+   * 1, and emits the joiner as a contact. `InviteClosedError` when it was
+   * withdrawn or answered first by someone else; `VoucherHashMismatchError`
+   * / `VoucherSignatureInvalidError` for a forged introduction. Not
+   * crash-safe by itself (a second call seals a new answer, which box 1
+   * refuses): `ChannelManager.acceptInvite` keeps the answer first.
+   *
+   * @example
+   * const alice = await firstValueFrom(client.acceptInvite(pasted, { displayName: 'Bob', readCap: toAlice.readCap }));
+   */
+  acceptInvite(invite: string, myReply: ContactCard, options?: ExchangeOptions): Observable<Contact> {
+    return acceptInvite(this.context, invite, myReply, options);
+  }
+
+  /**
+   * Joiner: withdraws a pending invite — tombstones its boxes, so the
+   * invite string can no longer be answered. Emits once when both are
+   * written.
+   *
+   * @example
+   * await firstValueFrom(client.withdrawInvite(pending));
+   */
+  withdrawInvite(pending: PendingInvite, options?: RequestOptions): Observable<void> {
+    return withdrawInvite(this.context, pending, options);
   }
 
   // ---- high level: built only from the primitives -------------------------

@@ -181,3 +181,28 @@ export class ServiceNotFoundError extends KatzenpostError {
     super('ERR_SERVICE_NOT_FOUND', message);
   }
 }
+
+/**
+ * A contact invite can no longer be answered: its voucher stream was
+ * closed — the joiner withdrew the invite, or finished the exchange with
+ * whoever answered first (box 0 holds a tombstone), or another answer is
+ * already in box 1.
+ */
+export class InviteClosedError extends KatzenpostError {
+  override readonly name = 'InviteClosedError';
+  constructor(detail: string) {
+    super('ERR_INVITE_CLOSED', `the invite was withdrawn or already answered (${detail})`);
+  }
+}
+
+/**
+ * The answer to a contact invite opened, but is not a contact card: it was
+ * written by a client that speaks another reply format over the same
+ * voucher requests (use `voucherOpen` to read it yourself).
+ */
+export class ContactCardFormatError extends KatzenpostError {
+  override readonly name = 'ContactCardFormatError';
+  constructor(reason: string) {
+    super('ERR_CONTACT_CARD_FORMAT', `the invite's answer is not a contact card: ${reason}`);
+  }
+}

@@ -15,7 +15,7 @@ import { SimConnection, type QueuedMixnetRequest } from './sim-connection.js';
 import type { SimNetwork } from './sim-network.js';
 import type { SimRandom } from './sim-random.js';
 import type { SimSocket } from './sim-socket.js';
-import { handleVoucherRequest } from './voucher-requests.js';
+import { handleVoucherRequest } from './voucher/voucher-requests.js';
 
 /** Accept-time wait for a document is polled at this interval (`waitForPKIDoc`). */
 const PKI_POLL_MS = 200;

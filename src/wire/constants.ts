@@ -26,4 +26,14 @@ export const WireSizes = {
   maxQueueId: 32,
   /** Per-destination payload cap of the `create_courier_envelopes_*` requests (10 MiB). */
   maxCopyPayload: 10 * 1024 * 1024,
+  /** A contact voucher: BLAKE2b-256 of its payload. */
+  voucher: 32,
+  /** The salt a voucher exchange mutates the joiner's caps by. */
+  voucherSalt: 32,
+  /**
+   * The voucher reply keypair (hybrid NIKE CTIDH1024-X25519: X25519 first,
+   * 32 + 130 and 32 + 128 bytes), measured on kpclientd v0.0.99.
+   */
+  voucherSecretKey: 162,
+  voucherPublicKey: 160,
 } as const;

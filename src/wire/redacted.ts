@@ -17,6 +17,8 @@ export const SECRET_FIELDS: ReadonlySet<string> = new Set([
   'mutatedMessageWriteCap',
   'voucherWriteCap',
   'voucherSecretKey',
+  'voucher',
+  'whoReply',
   'seed',
   'envelopeDescriptor',
   'plaintext',

@@ -133,7 +133,8 @@ export const ResponseSchemas = {
   },
   voucher_mint_reply: {
     queryId,
-    voucher: bytes('voucher'),
+    /** Secret: whoever holds it can read box 0 of the voucher stream and answer in box 1. */
+    voucher: secret(bytes('voucher')),
     voucherPayload: bytes('voucher_payload'),
     voucherWriteCap: secret(bytes('voucher_write_cap')),
     voucherReadCap: bytes('voucher_read_cap'),

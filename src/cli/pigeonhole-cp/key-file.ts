@@ -1,7 +1,7 @@
 import { open, readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { syncDirectory, writeFileAtomic } from '../../channels/atomic-write-file.js';
-import { fromBase64Url, toBase64Url } from '../../channels/base64url.js';
+import { fromBase64Url, toBase64Url } from '../../core/base64url.js';
 import { ConfigError } from '../../errors/local-errors.js';
 import { WireSizes } from '../../wire/constants.js';
 

@@ -7,7 +7,7 @@ import type { ThinClient } from '../../client/thin-client.js';
 import type { StreamBox, StreamReadPosition } from '../../client/streams/read-stream.js';
 import { streamBoxCount, streamBytesBefore } from '../../client/streams/stream-framing.js';
 import { parseReadCapability } from '../../channels/read-capability.js';
-import { toBase64Url } from '../../channels/base64url.js';
+import { toBase64Url } from '../../core/base64url.js';
 import { bytesEqual, toHex } from '../../core/hex.js';
 import { KatzenpostError } from '../../errors/katzenpost-error.js';
 import { ProtocolError } from '../../errors/local-errors.js';

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fromBase64Url, toBase64Url } from '../../channels/base64url.js';
+import { fromBase64Url, toBase64Url } from '../../core/base64url.js';
 import { writeFileAtomic } from '../../channels/atomic-write-file.js';
 import { toHex } from '../../core/hex.js';
 import { ConfigError } from '../../errors/local-errors.js';

@@ -1,4 +1,4 @@
-import { toHex } from '../../core/hex.js';
+import { bytesEqual, toHex } from '../../core/hex.js';
 import { WireSizes } from '../../wire/constants.js';
 import { simHash } from '../sim-hash.js';
 
@@ -138,17 +138,19 @@ export function boxKey(publicKey: Uint8Array, index: Uint8Array): string {
 }
 
 /**
- * A write cap whose key is tweaked by `salt`, with its read cap: the
- * voucher exchange's "mutated" caps. Deterministic, and consistent: the read
- * cap can be computed from the original read cap alone.
+ * A write cap re-seeded by `salt` — BACAP `MutateKDFState`, the voucher
+ * exchange's "mutated" cap: the root key and Idx64 stay, the rest of the
+ * index is re-derived from its state and the salt, so the cap addresses a
+ * fresh sequence of boxes (with the old index it would still address the
+ * old ones, as the real one does). Its read cap is {@link mutateReadCap} of
+ * the original read cap.
  *
  * @example
  * readCapOf(mutateWriteCap(w, salt)); // equals mutateReadCap(readCapOf(w), salt)
  */
 export function mutateWriteCap(writeCap: Uint8Array, salt: Uint8Array): Uint8Array {
-  const out = new Uint8Array(WireSizes.writeCap);
-  out.set(simHash('bacap mutated private seed', [writeCap.subarray(0, KEY_BYTES), salt]), 0);
-  out.set(mutateReadCap(readCapOf(writeCap), salt), KEY_BYTES);
+  const out = writeCap.slice();
+  out.set(mutateIndex(capFirstIndex(writeCap), salt), 2 * KEY_BYTES);
   return out;
 }
 
@@ -159,8 +161,33 @@ export function mutateWriteCap(writeCap: Uint8Array, salt: Uint8Array): Uint8Arr
  * mutateReadCap(readCap, salt).length; // 136
  */
 export function mutateReadCap(readCap: Uint8Array, salt: Uint8Array): Uint8Array {
-  const out = new Uint8Array(WireSizes.readCap);
-  out.set(simHash('bacap mutated public key', [readCap.subarray(0, KEY_BYTES), salt]), 0);
-  out.set(readCap.subarray(KEY_BYTES), KEY_BYTES);
+  const out = readCap.slice();
+  out.set(mutateIndex(capFirstIndex(readCap), salt), KEY_BYTES);
   return out;
+}
+
+function mutateIndex(index: Uint8Array, salt: Uint8Array): Uint8Array {
+  const out = index.slice();
+  out.set(simHash('bacap mutate kdf state', [index.subarray(IDX_BYTES), salt], 96), IDX_BYTES);
+  return out;
+}
+
+const SIGNATURE_BYTES = 64;
+
+/**
+ * A fake Ed25519 signature by a write cap's root key over `message`. Like
+ * Go's, it depends on the public half stored in the cap too: a cap whose
+ * halves do not match signs, but its signatures do not verify.
+ *
+ * @example
+ * verifyWithReadCap(readCapOf(w), signWithWriteCap(w, m), m); // true
+ */
+export function signWithWriteCap(writeCap: Uint8Array, message: Uint8Array): Uint8Array {
+  return simHash('ed25519 signature', [publicKeyOf(writeCap.subarray(0, KEY_BYTES)), writeCap.subarray(KEY_BYTES, 2 * KEY_BYTES), message], SIGNATURE_BYTES);
+}
+
+/** Whether `signature` is {@link signWithWriteCap}'s over `message` by the read cap's root key. */
+export function verifyWithReadCap(readCap: Uint8Array, signature: Uint8Array | null, message: Uint8Array): boolean {
+  const key = capPublicKey(readCap);
+  return signature !== null && bytesEqual(signature, simHash('ed25519 signature', [key, key, message], SIGNATURE_BYTES));
 }

@@ -1,7 +1,7 @@
 /**
  * base64url without padding (RFC 4648 §5), for compact strings that survive
  * URLs, shells and chat messages. Written out rather than using Node's
- * `Buffer` so the channel layer also runs in browsers.
+ * `Buffer` so everything that uses it also runs in browsers.
  */
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
