@@ -1,5 +1,5 @@
 import { isObservable, map, type Observable } from 'rxjs';
-import { InvalidArgumentError, ThinClient, connectByteStream, type ByteStream } from 'katzenpost-rx';
+import { InvalidArgumentError, ThinClient, connectByteStream, encodeInvite, type ByteStream } from 'katzenpost-rx';
 import type { SimulatorHandle } from 'katzenpost-rx/sim';
 import { startSpecSimulator } from '../support/spec-simulator.js';
 
@@ -22,6 +22,10 @@ const hash = b(32);
 const envelope = { messageCiphertext: b(10), envelopeDescriptor: b(10), envelopeHash: hash };
 const dest = { destinationIdHash: hash, recipientQueueId: new TextEncoder().encode('+echo') };
 const prepared = { writeCap: cap, index, messageCiphertext: b(10), envelopeDescriptor: b(10), envelopeHash: hash, nextMessageBoxIndex: index };
+const voucher = b(32);
+const pending = { voucher, voucherPayload: b(457), voucherSecretKey: b(162), messageWriteCap: cap, displayName: 'Alice' };
+const card = { displayName: 'Bob', readCap };
+const invite = encodeInvite(voucher);
 
 /** Bad `timeoutMs` values: each must be refused by every method that takes options. */
 const BAD_TIMEOUTS: Array<[string, unknown]> = [
@@ -222,6 +226,58 @@ function rows(): Record<string, Row[]> {
       ['transmit null', 'prepared', (c) => c.transmit(null as never)],
       ['transmit no hash', 'prepared.envelopeHash', (c) => c.transmit({ ...prepared, envelopeHash: undefined } as never)],
       ...withOptions('transmit', (c, o) => c.transmit(prepared as never, o)),
+    ],
+    voucherMint: [
+      ['voucherMint cap', 'messageWriteCap', (c) => c.voucherMint(readCap, 'Alice')],
+      ['voucherMint name not a string', 'displayName', (c) => c.voucherMint(cap, 5 as never)],
+      ['voucherMint name too long for box 0', 'displayName', (c) => c.voucherMint(cap, 'x'.repeat(1200))],
+      ['voucherMint name with a lone surrogate', 'displayName', (c) => c.voucherMint(cap, 'A\uDC00')],
+      ...withOptions('voucherMint', (c, o) => c.voucherMint(cap, 'Alice', o)),
+    ],
+    voucherInduct: [
+      ['voucherInduct voucher 31', 'voucher', (c) => c.voucherInduct(b(31), b(457), b(1))],
+      ['voucherInduct payload empty', 'voucherPayload', (c) => c.voucherInduct(voucher, b(0), b(1))],
+      ['voucherInduct payload larger than a box', 'voucherPayload', (c) => c.voucherInduct(voucher, b(5000), b(1))],
+      ['voucherInduct reply too long for box 1', 'whoReply', (c) => c.voucherInduct(voucher, b(457), b(1300))],
+      ['voucherInduct reply a string', 'whoReply', (c) => c.voucherInduct(voucher, b(457), 'hi' as never)],
+      ...withOptions('voucherInduct', (c, o) => c.voucherInduct(voucher, b(457), b(1), o)),
+    ],
+    voucherOpen: [
+      ['voucherOpen key 31 (the daemon would panic)', 'voucherSecretKey', (c) => c.voucherOpen(b(31), b(356), cap)],
+      ['voucherOpen key 160', 'voucherSecretKey', (c) => c.voucherOpen(b(160), b(356), cap)],
+      ['voucherOpen sealed null', 'sealedReply', (c) => c.voucherOpen(b(162), null as never, cap)],
+      ['voucherOpen cap', 'messageWriteCap', (c) => c.voucherOpen(b(162), b(356), readCap)],
+      ...withOptions('voucherOpen', (c, o) => c.voucherOpen(b(162), b(356), cap, o)),
+    ],
+    voucherDeriveStream: [
+      ['voucherDeriveStream 33', 'voucher', (c) => c.voucherDeriveStream(b(33))],
+      ['voucherDeriveStream null', 'voucher', (c) => c.voucherDeriveStream(null as never)],
+      ...withOptions('voucherDeriveStream', (c, o) => c.voucherDeriveStream(voucher, o)),
+    ],
+    invite: [
+      ['invite cap', 'myWriteCap', (c) => c.invite(readCap, 'Alice')],
+      ['invite name', 'displayName', (c) => c.invite(cap, null as never)],
+      ...withOptions('invite', (c, o) => c.invite(cap, 'Alice', o)),
+    ],
+    awaitAcceptance: [
+      ['awaitAcceptance null', 'pending', (c) => c.awaitAcceptance(null as never)],
+      ['awaitAcceptance key', 'pending.voucherSecretKey', (c) => c.awaitAcceptance({ ...pending, voucherSecretKey: b(32) } as never)],
+      ['awaitAcceptance maxDelayMs', 'options.maxDelayMs', (c) => c.awaitAcceptance(pending as never, { maxDelayMs: -5 })],
+      ...withOptions('awaitAcceptance', (c, o) => c.awaitAcceptance(pending as never, o)),
+    ],
+    acceptInvite: [
+      ['acceptInvite a read capability', 'invite', (c) => c.acceptInvite(`kprx1:${'A'.repeat(326)}`, card)],
+      ['acceptInvite a typo', 'invite', (c) => c.acceptInvite(invite.replace(/.$/, (x) => (x === 'A' ? 'B' : 'A')), card)],
+      ['acceptInvite card null', 'myReply', (c) => c.acceptInvite(invite, null as never)],
+      ['acceptInvite card cap', 'myReply.readCap', (c) => c.acceptInvite(invite, { ...card, readCap: cap })],
+      ['acceptInvite card index', 'myReply.startIndex', (c) => c.acceptInvite(invite, { ...card, startIndex: b(10) })],
+      ['acceptInvite card name too long for box 1', 'myReply.displayName', (c) => c.acceptInvite(invite, { ...card, displayName: 'x'.repeat(1000) })],
+      ['acceptInvite initialDelayMs', 'options.initialDelayMs', (c) => c.acceptInvite(invite, card, { initialDelayMs: Number.NaN })],
+      ...withOptions('acceptInvite', (c, o) => c.acceptInvite(invite, card, o)),
+    ],
+    withdrawInvite: [
+      ['withdrawInvite payload', 'pending.voucherPayload', (c) => c.withdrawInvite({ ...pending, voucherPayload: null } as never)],
+      ...withOptions('withdrawInvite', (c, o) => c.withdrawInvite(pending as never, o)),
     ],
     createOutbox: [
       ['createOutbox 0 (would never transmit)', 'concurrency', (c) => c.createOutbox(0)],

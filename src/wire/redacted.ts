@@ -19,6 +19,8 @@ export const SECRET_FIELDS: ReadonlySet<string> = new Set([
   'voucherSecretKey',
   'voucher',
   'whoReply',
+  /** A contact invite string: a bearer token. */
+  'invite',
   'seed',
   'envelopeDescriptor',
   'plaintext',
@@ -33,7 +35,10 @@ type Inspect = (value: unknown, options?: unknown) => string;
 export function redactedView(value: object): Record<string, unknown> {
   const shown: Record<string, unknown> = {};
   for (const [key, field] of Object.entries(value)) {
-    shown[key] = SECRET_FIELDS.has(key) && field instanceof Uint8Array ? `[redacted ${field.length} bytes]` : field;
+    if (!SECRET_FIELDS.has(key)) shown[key] = field;
+    else if (field instanceof Uint8Array) shown[key] = `[redacted ${field.length} bytes]`;
+    else if (typeof field === 'string') shown[key] = `[redacted ${field.length} characters]`;
+    else shown[key] = field;
   }
   return shown;
 }
