@@ -32,6 +32,7 @@ import { writeDaemonConfig, validateDaemonConfig, type DaemonConfig } from './ha
 import { installDaemon, type DaemonBinaries } from './harness/install-daemon.js';
 import { KpclientdProcess } from './harness/kpclientd-process.js';
 import { localProbes, type ProbeOutcome } from './local-probes.js';
+import { voucherProbes } from './voucher-probes.js';
 import { startSpecSimulator } from '../support/spec-simulator.js';
 
 const goVersion = spawnSync('go', ['version'], { encoding: 'utf8' });
@@ -236,6 +237,27 @@ describeReal('conformance with the real kpclientd v0.0.99 (offline daemon)', () 
       const simulated = await localProbes(simClient);
       expect(simulated).toEqual(real);
       check(`simulator matches the daemon on ${real.length} local probes: ${real.map((p: ProbeOutcome) => `${p.probe}=${p.outcome}`).join(', ')}`);
+    } finally {
+      await simClient?.close();
+      await sim?.close();
+    }
+  }, 120_000);
+
+  it('contact vouchers: the simulator answers every voucher probe as the real daemon does (sizes, mutated caps, 28/29/3/30, silence)', async () => {
+    const real = await voucherProbes(client);
+    // What the real daemon must answer (PROTOCOL.md §4, hpqc voucher): the facts the two-call flow relies on.
+    const outcome = (name: string) => real.find((p) => p.probe === name)?.outcome;
+    expect(outcome('voucher_mint')).toBe('ok 32/457/168/136/162/160, voucher=hash(payload) true, fresh true, read cap in payload true');
+    expect(outcome('voucher_induct(tampered payload, same voucher)')).toBe('VoucherHashMismatchError(28)');
+    expect(outcome('voucher_induct(the display name tampered, voucher recomputed)')).toBe('VoucherSignatureInvalidError(29)');
+    expect(outcome('voucher_open(wrong key: another mint)')).toBe('VoucherSealOpenFailedError(30)');
+    let sim: SimulatorHandle | null = null;
+    let simClient: ThinClient | null = null;
+    try {
+      sim = await startSpecSimulator({ realTime: 'voucher probes compared with the real daemon; answers, not timings, are asserted', hasDocument: false, pkiWaitMs: 10, online: false });
+      simClient = await ThinClient.connect(sim.config);
+      expect(await voucherProbes(simClient)).toEqual(real);
+      check(`simulator matches the daemon on ${real.length} voucher probes: ${real.map((p: ProbeOutcome) => `${p.probe}=${p.outcome}`).join('; ')}`);
     } finally {
       await simClient?.close();
       await sim?.close();
