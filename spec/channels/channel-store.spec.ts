@@ -1,9 +1,9 @@
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ChannelExistsError, ChannelNotFoundError, ChannelStoreError } from '../../src/channels/channel-errors.js';
+import { ChannelExistsError, ChannelNotFoundError, ChannelStoreError, ContactExistsError } from '../../src/channels/channel-errors.js';
 import type { ChannelStore } from '../../src/channels/channel-store.js';
-import type { ChannelRecord, NewOutboxEntry } from '../../src/channels/channel-types.js';
+import type { ChannelRecord, ContactRecord, ExchangeRecord, NewOutboxEntry } from '../../src/channels/channel-types.js';
 import { FileChannelStore } from '../../src/channels/file-channel-store.js';
 import { STORE_KINDS, sqliteSkipReason, type StoreKind } from './support/store-factories.js';
 
@@ -34,6 +34,27 @@ function boxEntry(channel: string, position: number): NewOutboxEntry {
     lastError: null,
   };
 }
+
+const joinerExchange = (name: string): ExchangeRecord => ({
+  name,
+  role: 'joiner',
+  published: false,
+  displayName: 'Alice',
+  voucher: bytes(32, 1),
+  voucherPayload: bytes(452, 2),
+  voucherSecretKey: bytes(162, 3),
+  messageWriteCap: bytes(168, 4),
+  createdAt: 7,
+});
+const inductorExchange = (name: string): ExchangeRecord => ({
+  name,
+  role: 'inductor',
+  voucher: bytes(32, 5),
+  myDisplayName: 'Bob',
+  answer: { sealedReply: bytes(600, 6), displayName: 'Alice', readCap: bytes(136, 7), readIndex: bytes(104, 8) },
+  createdAt: 8,
+});
+const contactRecord = (name: string): ContactRecord => ({ name, displayName: 'Bob', sendChannel: `${name}/out`, receiveChannel: `${name}/in`, role: 'joiner', createdAt: 9 });
 
 function received(channel: string, position: number) {
   return { channel, position, boxIndex: bytes(104, position), plaintext: new TextEncoder().encode(`m${position}`), tombstone: false, receivedAt: 5, read: false };
@@ -193,6 +214,39 @@ describe.each(STORE_KINDS.map((kind) => [kind.name, kind] as const))('ChannelSto
     expect(next.seq).toBeGreaterThan(before.outbox[0]!.seq);
   });
 
+  it('keeps contact exchanges and contacts, replaces exchanges by name, keeps contact names unique, and rolls them back with the rest', async () => {
+    await store.transaction((tx) => {
+      tx.putExchange(joinerExchange('j'));
+      tx.putExchange(inductorExchange('i'));
+      tx.insertContact(contactRecord('c'));
+    });
+    await store.transaction((tx) => tx.putExchange({ ...(joinerExchange('j') as ExchangeRecord & { role: 'joiner' }), published: true }));
+    await expect(store.transaction((tx) => tx.insertContact(contactRecord('c')))).rejects.toBeInstanceOf(ContactExistsError);
+    await expect(
+      store.transaction((tx) => {
+        tx.deleteExchange('i');
+        tx.insertContact(contactRecord('d'));
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+    store = await reopen();
+    const state = await store.transaction((tx) => ({ exchanges: tx.exchanges(), i: tx.exchange('i'), contacts: tx.contacts(), c: tx.contact('c'), none: tx.exchange('x') }));
+    expect(state).toEqual({
+      exchanges: [inductorExchange('i'), { ...joinerExchange('j'), published: true }],
+      i: inductorExchange('i'),
+      contacts: [contactRecord('c')],
+      c: contactRecord('c'),
+      none: undefined,
+    });
+    expect(Object.getPrototypeOf((state.i as ExchangeRecord & { role: 'inductor' }).answer!.sealedReply)).toBe(Uint8Array.prototype);
+    await store.transaction((tx) => {
+      tx.deleteExchange('i');
+      tx.deleteExchange('absent');
+      tx.deleteContact('c');
+    });
+    expect(await store.transaction((tx) => [tx.exchanges().map((e) => e.name), tx.contacts()])).toEqual([['j'], []]);
+  });
+
   it('rejects transactions after close', async () => {
     await store.close();
     await expect(store.transaction((tx) => tx.channels())).rejects.toBeInstanceOf(ChannelStoreError);
@@ -223,6 +277,14 @@ describe('FileChannelStore specifics', () => {
     expect(readdirSync(dir).sort()).toEqual(['c.json.lock']);
     await store.transaction((tx) => tx.insertChannel(channelRecord('a')));
     expect(readdirSync(dir).sort()).toEqual(['c.json', 'c.json.lock']);
+    await store.close();
+  });
+
+  it('opens a store written before contact exchanges existed (no exchanges or contacts in the file)', async () => {
+    const path = join(dir, 'c.json');
+    writeFileSync(path, JSON.stringify({ format: 'katzenpost-rx/channels', version: 1, nextOutboxSeq: 1, nextReceivedId: 1, nextSentId: 1, channels: [], outbox: [], received: [], sent: [] }));
+    const store = await FileChannelStore.open(path);
+    expect(await store.transaction((tx) => [tx.exchanges(), tx.contacts()])).toEqual([[], []]);
     await store.close();
   });
 

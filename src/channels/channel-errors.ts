@@ -101,3 +101,19 @@ export class OutboxDeliveryError extends KatzenpostError {
 function describeCause(cause: unknown): string {
   return cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
 }
+
+/** No contact of that name in the store. */
+export class ContactNotFoundError extends KatzenpostError {
+  override readonly name = 'ContactNotFoundError';
+  constructor(readonly contact: string) {
+    super('ERR_CONTACT_NOT_FOUND', `no contact or contact exchange named ${JSON.stringify(contact)}`);
+  }
+}
+
+/** A contact, an exchange or one of the channels of that name already exists. */
+export class ContactExistsError extends KatzenpostError {
+  override readonly name = 'ContactExistsError';
+  constructor(readonly contact: string) {
+    super('ERR_CONTACT_EXISTS', `a contact, a contact exchange or a channel named ${JSON.stringify(contact)} already exists`);
+  }
+}

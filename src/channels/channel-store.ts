@@ -1,6 +1,8 @@
 import type {
   ChannelPatch,
   ChannelRecord,
+  ContactRecord,
+  ExchangeRecord,
   HistoryQuery,
   NewOutboxEntry,
   OutboxEntry,
@@ -52,6 +54,24 @@ export interface StoreTransaction {
   insertSent(message: Omit<SentMessage, 'id'>): SentMessage;
   /** A channel's sent messages, oldest first, filtered by `query`. */
   sent(channel: string, query?: HistoryQuery): SentMessage[];
+
+  /** Contact exchanges in progress, by name. */
+  exchanges(): ExchangeRecord[];
+  /** The exchange called `name`, if there is one. */
+  exchange(name: string): ExchangeRecord | undefined;
+  /** Stores an exchange, replacing one of the same name. */
+  putExchange(record: ExchangeRecord): void;
+  /** Removes an exchange (absent: nothing happens). */
+  deleteExchange(name: string): void;
+
+  /** All contacts, by name. */
+  contacts(): ContactRecord[];
+  /** The contact called `name`, if there is one. */
+  contact(name: string): ContactRecord | undefined;
+  /** Throws `ContactExistsError` if the name is taken. */
+  insertContact(record: ContactRecord): void;
+  /** Removes a contact record (its channels are separate records). */
+  deleteContact(name: string): void;
 }
 
 /**

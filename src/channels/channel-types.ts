@@ -166,3 +166,87 @@ export interface HistoryQuery {
   readonly unread?: boolean;
   readonly order?: 'asc' | 'desc';
 }
+
+/**
+ * A contact: who is at the other end of a conversation, and the two
+ * channels of this store the contact exchange created for it.
+ */
+export interface ContactRecord {
+  readonly name: string;
+  /** Their display name, as they gave it. */
+  readonly displayName: string;
+  /** The owned channel you write to them on. */
+  readonly sendChannel: string;
+  /** The read-only channel of theirs you read. */
+  readonly receiveChannel: string;
+  /** `'joiner'`: you invited them; `'inductor'`: you answered their invite. */
+  readonly role: 'joiner' | 'inductor';
+  /** ms since the Unix epoch. */
+  readonly createdAt: number;
+}
+
+/**
+ * The joiner's side of an exchange in progress: everything it must keep
+ * between handing out the invite and opening the answer. `voucher`,
+ * `voucherSecretKey` and `messageWriteCap` are secrets.
+ */
+export interface JoinerExchangeRecord {
+  readonly name: string;
+  readonly role: 'joiner';
+  /** Box 0 is written: the invite may have been handed out. */
+  readonly published: boolean;
+  /** Your display name in the invite. */
+  readonly displayName: string;
+  readonly voucher: Uint8Array;
+  /** What box 0 holds (written again, identically, after a crash). */
+  readonly voucherPayload: Uint8Array;
+  readonly voucherSecretKey: Uint8Array;
+  /** Your new channel's write cap as it was before the exchange (the answer gives its salt-mutated successor). */
+  readonly messageWriteCap: Uint8Array;
+  readonly createdAt: number;
+}
+
+/** The inductor's answer, sealed and kept before it is written, so a crash re-writes the very same bytes. */
+export interface SealedAnswer {
+  /** What goes into box 1. */
+  readonly sealedReply: Uint8Array;
+  /** The joiner's display name. */
+  readonly displayName: string;
+  /** The joiner's (salt-mutated) read cap and the first box to read with it. */
+  readonly readCap: Uint8Array;
+  readonly readIndex: Uint8Array;
+}
+
+/**
+ * The inductor's side of an exchange in progress. Its own send channel is
+ * stored (as a channel) in the same transaction as this record, before its
+ * read cap is sealed into an answer. The `voucher` is a secret.
+ */
+export interface InductorExchangeRecord {
+  readonly name: string;
+  readonly role: 'inductor';
+  readonly voucher: Uint8Array;
+  /** Your display name in the answer. */
+  readonly myDisplayName: string;
+  /** Null until box 0 is read and verified. */
+  readonly answer: SealedAnswer | null;
+  readonly createdAt: number;
+}
+
+/** A contact exchange in progress, as stored. */
+export type ExchangeRecord = JoinerExchangeRecord | InductorExchangeRecord;
+
+/** An exchange in progress as `exchanges()` shows it: no secrets. */
+export interface ExchangeInfo {
+  readonly name: string;
+  readonly role: 'joiner' | 'inductor';
+  /**
+   * Joiner: `'minted'` (the invite is not published yet) or `'published'`
+   * (it can be answered). Inductor: `'accepting'` (box 0 not read yet) or
+   * `'sealed'` (the answer is ready, maybe written).
+   */
+  readonly stage: 'minted' | 'published' | 'accepting' | 'sealed';
+  /** Joiner: your display name. Inductor: the joiner's, once known (else null). */
+  readonly displayName: string | null;
+  readonly createdAt: number;
+}

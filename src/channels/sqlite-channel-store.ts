@@ -1,9 +1,11 @@
 import { chmod, open } from 'node:fs/promises';
-import { ChannelExistsError, ChannelNotFoundError, ChannelStoreError } from './channel-errors.js';
+import { ChannelExistsError, ChannelNotFoundError, ChannelStoreError, ContactExistsError } from './channel-errors.js';
 import type { ChannelStore, StoreTransaction } from './channel-store.js';
 import type {
   ChannelPatch,
   ChannelRecord,
+  ContactRecord,
+  ExchangeRecord,
   HistoryQuery,
   NewOutboxEntry,
   OutboxEntry,
@@ -60,7 +62,21 @@ CREATE TABLE IF NOT EXISTS sent (
   UNIQUE (channel, position)
 );
 CREATE INDEX IF NOT EXISTS received_unread ON received (channel, is_read);
+CREATE TABLE IF NOT EXISTS exchanges (
+  name TEXT PRIMARY KEY,
+  body TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS contacts (
+  name TEXT PRIMARY KEY,
+  display_name TEXT NOT NULL,
+  send_channel TEXT NOT NULL,
+  receive_channel TEXT NOT NULL,
+  role TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
 `;
+// The exchanges and contacts tables came later; CREATE TABLE IF NOT EXISTS
+// adds them to a version-1 database on open, so the version stays 1.
 
 /**
  * A durable {@link ChannelStore} in an SQLite database, on the runtime's
@@ -269,19 +285,41 @@ function sentFromRow(row: SentRow): SentMessage {
   };
 }
 
-/** Outbox entries are small and read whole: stored as JSON with base64url bytes. */
-function outboxToJson(entry: NewOutboxEntry): string {
+/** Outbox entries and exchanges are small and read whole: stored as JSON with base64url bytes. */
+function bodyToJson(entry: NewOutboxEntry | ExchangeRecord): string {
   return stringifyWithBytes(entry);
 }
 
-function outboxFromJson(seq: number, body: string): OutboxEntry {
-  let entry: NewOutboxEntry;
+function parseBody<T>(what: string, body: string): T {
   try {
-    entry = parseWithBytes(body) as NewOutboxEntry;
+    return parseWithBytes(body) as T;
   } catch (error) {
-    throw new ChannelStoreError(`outbox entry ${seq} is corrupt`, { cause: error });
+    throw new ChannelStoreError(`${what} is corrupt`, { cause: error });
   }
-  return { ...entry, seq };
+}
+
+function outboxFromJson(seq: number, body: string): OutboxEntry {
+  return { ...parseBody<NewOutboxEntry>(`outbox entry ${seq}`, body), seq };
+}
+
+interface ContactRow {
+  name: string;
+  display_name: string;
+  send_channel: string;
+  receive_channel: string;
+  role: string;
+  created_at: number;
+}
+
+function contactFromRow(row: ContactRow): ContactRecord {
+  return {
+    name: row.name,
+    displayName: row.display_name,
+    sendChannel: row.send_channel,
+    receiveChannel: row.receive_channel,
+    role: row.role === 'joiner' ? 'joiner' : 'inductor',
+    createdAt: row.created_at,
+  };
 }
 
 /** History filters as SQL: the same semantics as `selectHistory` of the state-based stores. */
@@ -381,15 +419,15 @@ class SqliteTransaction implements StoreTransaction {
   }
 
   insertOutbox(entry: NewOutboxEntry): OutboxEntry {
-    const result = this.statement('INSERT INTO outbox (body) VALUES (?)').run(outboxToJson(entry));
-    return outboxFromJson(Number(result.lastInsertRowid), outboxToJson(entry));
+    const result = this.statement('INSERT INTO outbox (body) VALUES (?)').run(bodyToJson(entry));
+    return outboxFromJson(Number(result.lastInsertRowid), bodyToJson(entry));
   }
 
   updateOutbox(seq: number, patch: Partial<Pick<OutboxEntry, 'attempts' | 'lastError' | 'operation'>>): void {
     const row = this.statement('SELECT body FROM outbox WHERE seq = ?').get(seq) as { body: string } | undefined;
     if (row === undefined) return;
     const { seq: _seq, ...entry } = { ...outboxFromJson(seq, row.body), ...patch };
-    this.statement('UPDATE outbox SET body = ? WHERE seq = ?').run(outboxToJson(entry), seq);
+    this.statement('UPDATE outbox SET body = ? WHERE seq = ?').run(bodyToJson(entry), seq);
   }
 
   deleteOutbox(seq: number): void {
@@ -426,5 +464,49 @@ class SqliteTransaction implements StoreTransaction {
   sent(channel: string, query: HistoryQuery = {}): SentMessage[] {
     const { sql, params } = historySql('sent', query, false);
     return (this.statement(sql).all(channel, ...params) as SentRow[]).map(sentFromRow);
+  }
+
+  exchanges(): ExchangeRecord[] {
+    return (this.statement('SELECT name, body FROM exchanges ORDER BY name').all() as { name: string; body: string }[]).map((row) =>
+      parseBody<ExchangeRecord>(`exchange ${JSON.stringify(row.name)}`, row.body),
+    );
+  }
+
+  exchange(name: string): ExchangeRecord | undefined {
+    const row = this.statement('SELECT body FROM exchanges WHERE name = ?').get(name) as { body: string } | undefined;
+    return row === undefined ? undefined : parseBody<ExchangeRecord>(`exchange ${JSON.stringify(name)}`, row.body);
+  }
+
+  putExchange(record: ExchangeRecord): void {
+    this.statement('INSERT OR REPLACE INTO exchanges (name, body) VALUES (?, ?)').run(record.name, bodyToJson(record));
+  }
+
+  deleteExchange(name: string): void {
+    this.statement('DELETE FROM exchanges WHERE name = ?').run(name);
+  }
+
+  contacts(): ContactRecord[] {
+    return (this.statement('SELECT * FROM contacts ORDER BY name').all() as ContactRow[]).map(contactFromRow);
+  }
+
+  contact(name: string): ContactRecord | undefined {
+    const row = this.statement('SELECT * FROM contacts WHERE name = ?').get(name) as ContactRow | undefined;
+    return row === undefined ? undefined : contactFromRow(row);
+  }
+
+  insertContact(c: ContactRecord): void {
+    if (this.contact(c.name) !== undefined) throw new ContactExistsError(c.name);
+    this.statement('INSERT INTO contacts (name, display_name, send_channel, receive_channel, role, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(
+      c.name,
+      c.displayName,
+      c.sendChannel,
+      c.receiveChannel,
+      c.role,
+      c.createdAt,
+    );
+  }
+
+  deleteContact(name: string): void {
+    this.statement('DELETE FROM contacts WHERE name = ?').run(name);
   }
 }

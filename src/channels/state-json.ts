@@ -1,6 +1,6 @@
 import { parseWithBytes, stringifyWithBytes } from './bytes-json.js';
 import { ChannelStoreError } from './channel-errors.js';
-import type { ChannelRecord, OutboxEntry, ReceivedMessage, SentMessage } from './channel-types.js';
+import type { ChannelRecord, ContactRecord, ExchangeRecord, OutboxEntry, ReceivedMessage, SentMessage } from './channel-types.js';
 import type { StoreState } from './store-state.js';
 
 /** Names the file format so a stray JSON file is not mistaken for a store. */
@@ -25,6 +25,8 @@ export function stateToJson(state: StoreState): string {
     outbox: state.outbox,
     received: state.received,
     sent: state.sent,
+    exchanges: [...state.exchanges.values()],
+    contacts: [...state.contacts.values()],
   };
   return stringifyWithBytes(doc);
 }
@@ -47,8 +49,8 @@ export function stateFromJson(text: string, source: string): StoreState {
   const d = doc as Partial<Record<string, unknown>> | null;
   if (d === null || typeof d !== 'object' || d['format'] !== FORMAT) throw new ChannelStoreError(`${source}: not a channel store file`);
   if (d['version'] !== VERSION) throw new ChannelStoreError(`${source}: store format version ${String(d['version'])} is not supported (expected ${VERSION})`);
-  const list = <T>(key: string): T[] => {
-    const value = d[key];
+  const list = <T>(key: string, absent?: T[]): T[] => {
+    const value = d[key] ?? absent;
     if (!Array.isArray(value)) throw new ChannelStoreError(`${source}: "${key}" is missing`);
     return value as T[];
   };
@@ -63,6 +65,9 @@ export function stateFromJson(text: string, source: string): StoreState {
     outbox: list<OutboxEntry>('outbox'),
     received: list<ReceivedMessage>('received'),
     sent: list<SentMessage>('sent'),
+    // Absent from stores written before contact exchanges existed: none.
+    exchanges: new Map(list<ExchangeRecord>('exchanges', []).map((e) => [e.name, e])),
+    contacts: new Map(list<ContactRecord>('contacts', []).map((c) => [c.name, c])),
     nextOutboxSeq: counter('nextOutboxSeq'),
     nextReceivedId: counter('nextReceivedId'),
     nextSentId: counter('nextSentId'),

@@ -1,8 +1,10 @@
-import { ChannelExistsError, ChannelNotFoundError } from './channel-errors.js';
+import { ChannelExistsError, ChannelNotFoundError, ContactExistsError } from './channel-errors.js';
 import type { StoreTransaction } from './channel-store.js';
 import type {
   ChannelPatch,
   ChannelRecord,
+  ContactRecord,
+  ExchangeRecord,
   HistoryQuery,
   NewOutboxEntry,
   OutboxEntry,
@@ -21,6 +23,8 @@ export interface StoreState {
   readonly outbox: readonly OutboxEntry[];
   readonly received: readonly ReceivedMessage[];
   readonly sent: readonly SentMessage[];
+  readonly exchanges: ReadonlyMap<string, ExchangeRecord>;
+  readonly contacts: ReadonlyMap<string, ContactRecord>;
   readonly nextOutboxSeq: number;
   readonly nextReceivedId: number;
   readonly nextSentId: number;
@@ -32,6 +36,8 @@ export const EMPTY_STORE_STATE: StoreState = {
   outbox: [],
   received: [],
   sent: [],
+  exchanges: new Map(),
+  contacts: new Map(),
   nextOutboxSeq: 1,
   nextReceivedId: 1,
   nextSentId: 1,
@@ -57,6 +63,8 @@ export class StateTransaction implements StoreTransaction {
   private outboxDraft: OutboxEntry[] | null = null;
   private receivedDraft: ReceivedMessage[] | null = null;
   private sentDraft: SentMessage[] | null = null;
+  private exchangesDraft: Map<string, ExchangeRecord> | null = null;
+  private contactsDraft: Map<string, ContactRecord> | null = null;
   private counters: { nextOutboxSeq: number; nextReceivedId: number; nextSentId: number };
   private changed = false;
 
@@ -77,12 +85,20 @@ export class StateTransaction implements StoreTransaction {
       outbox: this.outboxDraft ?? this.base.outbox,
       received: this.receivedDraft ?? this.base.received,
       sent: this.sentDraft ?? this.base.sent,
+      exchanges: this.exchangesDraft ?? this.base.exchanges,
+      contacts: this.contactsDraft ?? this.base.contacts,
       ...this.counters,
     };
   }
 
   private get channelsView(): ReadonlyMap<string, ChannelRecord> {
     return this.channelsDraft ?? this.base.channels;
+  }
+  private get exchangesView(): ReadonlyMap<string, ExchangeRecord> {
+    return this.exchangesDraft ?? this.base.exchanges;
+  }
+  private get contactsView(): ReadonlyMap<string, ContactRecord> {
+    return this.contactsDraft ?? this.base.contacts;
   }
   private get outboxView(): readonly OutboxEntry[] {
     return this.outboxDraft ?? this.base.outbox;
@@ -96,6 +112,14 @@ export class StateTransaction implements StoreTransaction {
   private writableChannels(): Map<string, ChannelRecord> {
     this.changed = true;
     return (this.channelsDraft ??= new Map(this.base.channels));
+  }
+  private writableExchanges(): Map<string, ExchangeRecord> {
+    this.changed = true;
+    return (this.exchangesDraft ??= new Map(this.base.exchanges));
+  }
+  private writableContacts(): Map<string, ContactRecord> {
+    this.changed = true;
+    return (this.contactsDraft ??= new Map(this.base.contacts));
   }
   private writableOutbox(): OutboxEntry[] {
     this.changed = true;
@@ -116,7 +140,7 @@ export class StateTransaction implements StoreTransaction {
   }
 
   channels(): ChannelRecord[] {
-    return [...this.channelsView.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map(copy);
+    return byName(this.channelsView);
   }
 
   insertChannel(record: ChannelRecord): void {
@@ -202,6 +226,46 @@ export class StateTransaction implements StoreTransaction {
       query,
     ).map(copy);
   }
+
+  exchanges(): ExchangeRecord[] {
+    return byName(this.exchangesView);
+  }
+
+  exchange(name: string): ExchangeRecord | undefined {
+    const record = this.exchangesView.get(name);
+    return record === undefined ? undefined : copy(record);
+  }
+
+  putExchange(record: ExchangeRecord): void {
+    this.writableExchanges().set(record.name, copy(record));
+  }
+
+  deleteExchange(name: string): void {
+    if (this.exchangesView.has(name)) this.writableExchanges().delete(name);
+  }
+
+  contacts(): ContactRecord[] {
+    return byName(this.contactsView);
+  }
+
+  contact(name: string): ContactRecord | undefined {
+    const record = this.contactsView.get(name);
+    return record === undefined ? undefined : copy(record);
+  }
+
+  insertContact(record: ContactRecord): void {
+    if (this.contactsView.has(record.name)) throw new ContactExistsError(record.name);
+    this.writableContacts().set(record.name, copy(record));
+  }
+
+  deleteContact(name: string): void {
+    if (this.contactsView.has(name)) this.writableContacts().delete(name);
+  }
+}
+
+/** A map's records sorted by name, as copies. */
+function byName<T extends { readonly name: string }>(records: ReadonlyMap<string, T>): T[] {
+  return [...records.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map(copy);
 }
 
 /**
