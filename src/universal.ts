@@ -61,7 +61,7 @@ export { STREAM_HEADER_LENGTH, parseStreamHeader, streamBox, streamBoxCount } fr
 
 // Contact exchange (contact vouchers)
 export type { VoucherInductResult, VoucherMintResult, VoucherOpenResult, VoucherStreamResult } from './client/contacts/voucher-types.js';
-export type { AcceptedContact, Contact, ExchangeOptions, Invitation } from './client/contacts/contact-exchange.js';
+export type { AcceptedContact, Contact, ExchangeOptions, Invitation, SealedInviteAnswer } from './client/contacts/contact-exchange.js';
 export type { ContactCard } from './client/contacts/contact-card.js';
 export { INVITE_PREFIX, encodeInvite, parseInvite } from './client/contacts/invite-code.js';
 export { decodePendingInvite, encodePendingInvite } from './client/contacts/pending-invite.js';

@@ -38,7 +38,6 @@ function boxEntry(channel: string, position: number): NewOutboxEntry {
 const joinerExchange = (name: string): ExchangeRecord => ({
   name,
   role: 'joiner',
-  published: false,
   displayName: 'Alice',
   voucher: bytes(32, 1),
   voucherPayload: bytes(452, 2),
@@ -50,8 +49,10 @@ const inductorExchange = (name: string): ExchangeRecord => ({
   name,
   role: 'inductor',
   voucher: bytes(32, 5),
-  myDisplayName: 'Bob',
-  answer: { sealedReply: bytes(600, 6), displayName: 'Alice', readCap: bytes(136, 7), readIndex: bytes(104, 8) },
+  sealedReply: bytes(600, 6),
+  displayName: 'Alice',
+  readCap: bytes(136, 7),
+  readIndex: bytes(104, 8),
   createdAt: 8,
 });
 const contactRecord = (name: string): ContactRecord => ({ name, displayName: 'Bob', sendChannel: `${name}/out`, receiveChannel: `${name}/in`, role: 'joiner', createdAt: 9 });
@@ -220,7 +221,7 @@ describe.each(STORE_KINDS.map((kind) => [kind.name, kind] as const))('ChannelSto
       tx.putExchange(inductorExchange('i'));
       tx.insertContact(contactRecord('c'));
     });
-    await store.transaction((tx) => tx.putExchange({ ...(joinerExchange('j') as ExchangeRecord & { role: 'joiner' }), published: true }));
+    await store.transaction((tx) => tx.putExchange({ ...joinerExchange('j'), displayName: 'Alice B.' } as ExchangeRecord));
     await expect(store.transaction((tx) => tx.insertContact(contactRecord('c')))).rejects.toBeInstanceOf(ContactExistsError);
     await expect(
       store.transaction((tx) => {
@@ -232,13 +233,13 @@ describe.each(STORE_KINDS.map((kind) => [kind.name, kind] as const))('ChannelSto
     store = await reopen();
     const state = await store.transaction((tx) => ({ exchanges: tx.exchanges(), i: tx.exchange('i'), contacts: tx.contacts(), c: tx.contact('c'), none: tx.exchange('x') }));
     expect(state).toEqual({
-      exchanges: [inductorExchange('i'), { ...joinerExchange('j'), published: true }],
+      exchanges: [inductorExchange('i'), { ...joinerExchange('j'), displayName: 'Alice B.' }],
       i: inductorExchange('i'),
       contacts: [contactRecord('c')],
       c: contactRecord('c'),
       none: undefined,
     });
-    expect(Object.getPrototypeOf((state.i as ExchangeRecord & { role: 'inductor' }).answer!.sealedReply)).toBe(Uint8Array.prototype);
+    expect(Object.getPrototypeOf((state.i as ExchangeRecord & { role: 'inductor' }).sealedReply)).toBe(Uint8Array.prototype);
     await store.transaction((tx) => {
       tx.deleteExchange('i');
       tx.deleteExchange('absent');

@@ -275,6 +275,17 @@ function rows(): Record<string, Row[]> {
       ['acceptInvite initialDelayMs', 'options.initialDelayMs', (c) => c.acceptInvite(invite, card, { initialDelayMs: Number.NaN })],
       ...withOptions('acceptInvite', (c, o) => c.acceptInvite(invite, card, o)),
     ],
+    sealInviteAnswer: [
+      ['sealInviteAnswer a typo', 'invite', (c) => c.sealInviteAnswer(invite.replace(/.$/, (x) => (x === 'A' ? 'B' : 'A')), card)],
+      ['sealInviteAnswer card cap', 'myReply.readCap', (c) => c.sealInviteAnswer(invite, { ...card, readCap: cap })],
+      ...withOptions('sealInviteAnswer', (c, o) => c.sealInviteAnswer(invite, card, o)),
+    ],
+    writeInviteAnswer: [
+      ['writeInviteAnswer a read capability', 'invite', (c) => c.writeInviteAnswer(`kprx1:${'A'.repeat(326)}`, b(356))],
+      ['writeInviteAnswer empty answer', 'sealedReply', (c) => c.writeInviteAnswer(invite, b(0))],
+      ['writeInviteAnswer answer larger than a box', 'sealedReply', (c) => c.writeInviteAnswer(invite, b(5000))],
+      ...withOptions('writeInviteAnswer', (c, o) => c.writeInviteAnswer(invite, b(356), o)),
+    ],
     withdrawInvite: [
       ['withdrawInvite payload', 'pending.voucherPayload', (c) => c.withdrawInvite({ ...pending, voucherPayload: null } as never)],
       ...withOptions('withdrawInvite', (c, o) => c.withdrawInvite(pending as never, o)),

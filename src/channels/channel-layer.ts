@@ -39,6 +39,8 @@ export class ChannelLayer {
   readonly preparer: OutboxPreparer;
   readonly transmitter: ChannelTransmitter;
   readonly random: RandomSource;
+  /** The clock of the stored timestamps. */
+  readonly now: () => number;
 
   constructor(
     readonly client: ThinClient,
@@ -46,7 +48,8 @@ export class ChannelLayer {
     options: ChannelManagerOptions,
   ) {
     this.random = options.random ?? cryptoRandom;
-    this.journal = new ChannelJournal(store, { now: options.now ?? Date.now, ...(options.onStep ? { onStep: options.onStep } : {}) });
+    this.now = options.now ?? Date.now;
+    this.journal = new ChannelJournal(store, { now: this.now, ...(options.onStep ? { onStep: options.onStep } : {}) });
     this.preparer = new OutboxPreparer(client, this.journal, this.locks, this.random);
     this.transmitter = new ChannelTransmitter(client, this.journal, { verifyNextBox: options.verifyNextBox !== false, random: this.random });
   }

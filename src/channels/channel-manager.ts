@@ -1,11 +1,14 @@
 import { concatMap, defer, firstValueFrom, lastValueFrom, map, toArray, type Observable } from 'rxjs';
+import type { ExchangeOptions } from '../client/contacts/contact-exchange.js';
+import type { RequestOptions } from '../client/request-engine.js';
 import type { ThinClient } from '../client/thin-client.js';
 import { WireSizes } from '../wire/constants.js';
 import { Channel } from './channel.js';
 import { checkChannelName, type CopyItem } from './channel-arguments.js';
 import { ChannelLayer, type ChannelManagerOptions } from './channel-layer.js';
 import type { ChannelStore } from './channel-store.js';
-import type { ChannelInfo, ChannelRecord, SentMessage } from './channel-types.js';
+import type { ChannelInfo, ChannelRecord, ContactRecord, ExchangeInfo, SentMessage } from './channel-types.js';
+import { ContactExchanges } from './contact-exchanges.js';
 import { parseReadCapability } from './read-capability.js';
 
 /** What `recover()` did. */
@@ -46,9 +49,11 @@ export interface RecoveryReport {
  */
 export class ChannelManager {
   private readonly layer: ChannelLayer;
+  private readonly exchange: ContactExchanges;
 
   constructor(client: ThinClient, store: ChannelStore, options: ChannelManagerOptions = {}) {
     this.layer = new ChannelLayer(client, store, options);
+    this.exchange = new ContactExchanges(this.layer);
   }
 
   /** Creates an owned channel (write + read) with a fresh keypair. Rejects with `ChannelExistsError` if the name is taken. */
@@ -155,6 +160,86 @@ export class ChannelManager {
       concatMap((entry) => transmitter.deliver$(entry.slots[0]!.channel, entry.seq)),
       map((sent) => items.map((item) => sent.find((s) => s.channel === item.channel)).filter((s): s is SentMessage => s !== undefined)),
     );
+  }
+
+  // ---- contact exchange ------------------------------------------------------
+
+  /**
+   * Joiner: invites someone to become the contact `name`. Creates a fresh
+   * channel, publishes the invite (`ThinClient.invite`), stores the
+   * exchange, and resolves with the `kprxinvite1:` string to hand over out
+   * of band. Then {@link awaitContact} waits for the answer — also after a
+   * restart. Rejects with `ContactExistsError` if `name` (or its channel
+   * names `<name>/out`, `<name>/in`) is taken.
+   *
+   * @example
+   * const invite = await manager.invite('bob', 'Alice');
+   * show(invite); // 'kprxinvite1:…'
+   * const bob = await firstValueFrom(manager.awaitContact('bob'));
+   */
+  invite(name: string, displayName: string, options?: RequestOptions): Promise<string> {
+    return firstValueFrom(this.exchange.invite(name, displayName, options));
+  }
+
+  /**
+   * Inductor: answers an invite as the contact `name`, introducing
+   * yourself as `displayName`. Creates your channel to them, reads and
+   * verifies their introduction, stores the sealed answer, writes it, and
+   * emits the contact (its channels: `<name>/out` to write, `<name>/in` to
+   * read). Interrupted (crash, unsubscribe) after the answer was stored, it
+   * is resumed by calling it again with the same name and invite, or by
+   * {@link awaitContact}. Errors: `InviteClosedError` (withdrawn, or
+   * answered by someone else), `VoucherHashMismatchError` /
+   * `VoucherSignatureInvalidError` (a tampered introduction),
+   * `ContactExistsError`.
+   *
+   * @example
+   * const alice = await firstValueFrom(manager.acceptInvite('alice', pasted, 'Bob'));
+   * await firstValueFrom((await manager.get(alice.sendChannel)).send(utf8('hi Alice')));
+   */
+  acceptInvite(name: string, invite: string, displayName: string, options?: ExchangeOptions): Observable<ContactRecord> {
+    return this.exchange.acceptInvite(name, invite, displayName, options);
+  }
+
+  /**
+   * The contact `name` once its exchange completes: for an invite, polls
+   * for the answer (bounded, `initialDelayMs` doubling to `maxDelayMs`;
+   * unsubscribing stops it); for an accepted invite, finishes writing the
+   * answer. Emits at once for a completed contact. After a restart, call
+   * it for each of {@link exchanges}. `ContactNotFoundError` for an
+   * unknown name; `VoucherSealOpenFailedError` if the answer does not open.
+   */
+  awaitContact(name: string, options?: ExchangeOptions): Observable<ContactRecord> {
+    return this.exchange.complete(name, options);
+  }
+
+  /** The invite string of your pending invite `name`, to show it again (`ContactNotFoundError`). */
+  inviteString(name: string): Promise<string> {
+    return firstValueFrom(this.exchange.inviteString(name));
+  }
+
+  /**
+   * Gives up the exchange `name`: withdraws your invite (nobody can answer
+   * it any more), or forgets an accepted invite not yet complete and its
+   * unused channel.
+   */
+  cancelExchange(name: string, options?: RequestOptions): Promise<void> {
+    return firstValueFrom(this.exchange.cancel(name, options));
+  }
+
+  /** The exchanges in progress, by name (no secrets). */
+  exchanges(): Promise<ExchangeInfo[]> {
+    return firstValueFrom(this.exchange.exchanges());
+  }
+
+  /** Every contact, by name. */
+  contacts(): Promise<ContactRecord[]> {
+    return firstValueFrom(this.exchange.contacts());
+  }
+
+  /** The contact `name` (`ContactNotFoundError`). */
+  contact(name: string): Promise<ContactRecord> {
+    return firstValueFrom(this.exchange.contact(name));
   }
 
   private handle(record$: Observable<ChannelRecord>): Promise<Channel> {

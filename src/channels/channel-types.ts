@@ -186,19 +186,17 @@ export interface ContactRecord {
 }
 
 /**
- * The joiner's side of an exchange in progress: everything it must keep
- * between handing out the invite and opening the answer. `voucher`,
- * `voucherSecretKey` and `messageWriteCap` are secrets.
+ * The joiner's side of an exchange in progress, stored once the invite is
+ * published: everything it must keep until the answer is opened.
+ * `voucher`, `voucherSecretKey` and `messageWriteCap` are secrets.
  */
 export interface JoinerExchangeRecord {
   readonly name: string;
   readonly role: 'joiner';
-  /** Box 0 is written: the invite may have been handed out. */
-  readonly published: boolean;
   /** Your display name in the invite. */
   readonly displayName: string;
   readonly voucher: Uint8Array;
-  /** What box 0 holds (written again, identically, after a crash). */
+  /** What box 0 holds. */
   readonly voucherPayload: Uint8Array;
   readonly voucherSecretKey: Uint8Array;
   /** Your new channel's write cap as it was before the exchange (the answer gives its salt-mutated successor). */
@@ -206,8 +204,16 @@ export interface JoinerExchangeRecord {
   readonly createdAt: number;
 }
 
-/** The inductor's answer, sealed and kept before it is written, so a crash re-writes the very same bytes. */
-export interface SealedAnswer {
+/**
+ * The inductor's side of an exchange in progress: the answer, sealed and
+ * stored before it is written — with the channel whose read cap it
+ * carries, in the same transaction — so a crash re-writes the very same
+ * bytes (box 1 refuses any other). `voucher` is a secret.
+ */
+export interface InductorExchangeRecord {
+  readonly name: string;
+  readonly role: 'inductor';
+  readonly voucher: Uint8Array;
   /** What goes into box 1. */
   readonly sealedReply: Uint8Array;
   /** The joiner's display name. */
@@ -215,21 +221,6 @@ export interface SealedAnswer {
   /** The joiner's (salt-mutated) read cap and the first box to read with it. */
   readonly readCap: Uint8Array;
   readonly readIndex: Uint8Array;
-}
-
-/**
- * The inductor's side of an exchange in progress. Its own send channel is
- * stored (as a channel) in the same transaction as this record, before its
- * read cap is sealed into an answer. The `voucher` is a secret.
- */
-export interface InductorExchangeRecord {
-  readonly name: string;
-  readonly role: 'inductor';
-  readonly voucher: Uint8Array;
-  /** Your display name in the answer. */
-  readonly myDisplayName: string;
-  /** Null until box 0 is read and verified. */
-  readonly answer: SealedAnswer | null;
   readonly createdAt: number;
 }
 
@@ -239,14 +230,9 @@ export type ExchangeRecord = JoinerExchangeRecord | InductorExchangeRecord;
 /** An exchange in progress as `exchanges()` shows it: no secrets. */
 export interface ExchangeInfo {
   readonly name: string;
+  /** `'joiner'`: your invite waits for its answer; `'inductor'`: your answer is sealed and being written. */
   readonly role: 'joiner' | 'inductor';
-  /**
-   * Joiner: `'minted'` (the invite is not published yet) or `'published'`
-   * (it can be answered). Inductor: `'accepting'` (box 0 not read yet) or
-   * `'sealed'` (the answer is ready, maybe written).
-   */
-  readonly stage: 'minted' | 'published' | 'accepting' | 'sealed';
-  /** Joiner: your display name. Inductor: the joiner's, once known (else null). */
-  readonly displayName: string | null;
+  /** Joiner: your display name; inductor: the joiner's. */
+  readonly displayName: string;
   readonly createdAt: number;
 }

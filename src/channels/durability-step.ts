@@ -25,14 +25,43 @@
  * - `receive:committed` — the message is stored and the read index
  *   advanced, in one transaction; it is emitted next. A crash here leaves
  *   it stored and unread (delivered again with `replayUnread`).
+ *
+ * Contact exchange (`channel` is the contact's name, `position` the box of
+ * the voucher stream concerned: 0 for the invite, 1 for the answer):
+ * - `invite:stored` — the invite is published and the exchange stored; the
+ *   invite string is returned next. A crash before it leaves an invite
+ *   nobody was given.
+ * - `invite:opened` — the answer is read and opened, box 0 tombstoned;
+ *   nothing stored. A crash re-reads and re-opens the same answer.
+ * - `invite:committed` — both channels and the contact stored and the
+ *   exchange dropped, in one transaction.
+ * - `accept:sealed` — the sealed answer and the channel it gives the
+ *   joiner stored, in one transaction; box 1 is not written yet. A crash
+ *   writes the same answer on resume.
+ * - `accept:answered` — box 1 holds the answer; the contact is not stored.
+ * - `accept:committed` — the joiner's channel and the contact stored and
+ *   the exchange dropped, in one transaction.
  */
-export type DurabilityStep = 'send:prepared' | 'send:queued' | 'send:acked' | 'send:committed' | 'receive:read' | 'receive:committed';
+export type DurabilityStep =
+  | 'send:prepared'
+  | 'send:queued'
+  | 'send:acked'
+  | 'send:committed'
+  | 'receive:read'
+  | 'receive:committed'
+  | 'invite:stored'
+  | 'invite:opened'
+  | 'invite:committed'
+  | 'accept:sealed'
+  | 'accept:answered'
+  | 'accept:committed';
 
 /** Where a {@link DurabilityStep} was reached. */
 export interface DurabilityStepEvent {
   readonly step: DurabilityStep;
+  /** The channel, or for a contact exchange step the contact's name. */
   readonly channel: string;
-  /** The box position concerned (the first one, for a copy). */
+  /** The box position concerned (the first one, for a copy; box 0 or 1 of the voucher stream, for an exchange). */
   readonly position: number;
   /** The outbox entry, for send steps after `send:prepared`. */
   readonly seq?: number;

@@ -13,12 +13,18 @@ export type { MessagesOptions } from './channel-messages.js';
 export type { CopyItem } from './channel-arguments.js';
 export type { ChannelStore, StoreTransaction } from './channel-store.js';
 export { MemoryChannelStore } from './memory-channel-store.js';
+export { contactChannels } from './contact-exchanges.js';
 export type {
   BoxWriteOperation,
   ChannelInfo,
   ChannelPatch,
   ChannelRecord,
+  ContactRecord,
   CopyOperation,
+  ExchangeInfo,
+  ExchangeRecord,
+  InductorExchangeRecord,
+  JoinerExchangeRecord,
   HistoryQuery,
   NewOutboxEntry,
   OutboxEntry,
@@ -35,6 +41,8 @@ export {
   ChannelNotFoundError,
   ChannelOutOfStepError,
   ChannelStoreError,
+  ContactExistsError,
+  ContactNotFoundError,
   OutboxDeliveryError,
   ReadCapabilityFormatError,
   ReadOnlyChannelError,

@@ -64,11 +64,14 @@ import {
   acceptInvite,
   awaitAcceptance,
   invite,
+  sealInviteAnswer,
   withdrawInvite,
+  writeInviteAnswer,
   type AcceptedContact,
   type Contact,
   type ExchangeOptions,
   type Invitation,
+  type SealedInviteAnswer,
 } from './contacts/contact-exchange.js';
 import type { ContactCard } from './contacts/contact-card.js';
 import type { PendingInvite } from './contacts/pending-invite.js';
@@ -724,13 +727,40 @@ export class ThinClient {
    * withdrawn or answered first by someone else; `VoucherHashMismatchError`
    * / `VoucherSignatureInvalidError` for a forged introduction. Not
    * crash-safe by itself (a second call seals a new answer, which box 1
-   * refuses): `ChannelManager.acceptInvite` keeps the answer first.
+   * refuses): {@link sealInviteAnswer} and {@link writeInviteAnswer} are its
+   * two halves, and `ChannelManager.acceptInvite` stores the answer between them.
    *
    * @example
    * const alice = await firstValueFrom(client.acceptInvite(pasted, { displayName: 'Bob', readCap: toAlice.readCap }));
    */
   acceptInvite(invite: string, myReply: ContactCard, options?: ExchangeOptions): Observable<Contact> {
     return acceptInvite(this.context, invite, myReply, options);
+  }
+
+  /**
+   * Inductor: `acceptInvite` up to the point of writing — reads and
+   * verifies the joiner's introduction in box 0 and seals your card to
+   * them. Writes nothing. Store `sealedReply` durably, then write it with
+   * {@link writeInviteAnswer}: after a crash, the same bytes can be written
+   * again (a fresh seal could not: box 1 keeps the first answer).
+   *
+   * @example
+   * const { sealedReply, joiner } = await firstValueFrom(client.sealInviteAnswer(pasted, myCard));
+   */
+  sealInviteAnswer(invite: string, myReply: ContactCard, options?: ExchangeOptions): Observable<SealedInviteAnswer> {
+    return sealInviteAnswer(this.context, invite, myReply, options);
+  }
+
+  /**
+   * Inductor: writes a sealed answer (from {@link sealInviteAnswer}) into box
+   * 1. The same bytes again succeed; another answer there fails with
+   * `InviteClosedError`. Emits once.
+   *
+   * @example
+   * await firstValueFrom(client.writeInviteAnswer(pasted, stored.sealedReply));
+   */
+  writeInviteAnswer(invite: string, sealedReply: Uint8Array, options?: RequestOptions): Observable<void> {
+    return writeInviteAnswer(this.context, invite, sealedReply, options);
   }
 
   /**

@@ -13,7 +13,7 @@ import { checkWriteCap } from '../validate.js';
 import { withValidArguments } from '../validate-arguments.js';
 import { checkDelayMs, checkRequestOptions } from '../validate-options.js';
 import { withTimeout } from '../with-timeout.js';
-import { checkDisplayName } from './contact-arguments.js';
+import { checkBoxBytes, checkDisplayName } from './contact-arguments.js';
 import { checkContactCard, decodeContactCard, type ContactCard } from './contact-card.js';
 import { encodeInvite, parseInvite } from './invite-code.js';
 import { checkPendingInvite, type PendingInvite } from './pending-invite.js';
@@ -244,6 +244,46 @@ export function joinerContact(inducted: VoucherInductResult): Contact {
     readCap: inducted.mutatedMessageReadCap,
     readIndex: capFirstIndex(inducted.mutatedMessageReadCap),
   });
+}
+
+/** What `sealInviteAnswer` emits: the answer to write into box 1, and the joiner. */
+export interface SealedInviteAnswer {
+  /** Your card sealed to the joiner: what `writeInviteAnswer` writes into box 1. Store it to write the same bytes again after a crash. */
+  readonly sealedReply: Uint8Array;
+  /** The joiner as a contact. */
+  readonly joiner: Contact;
+}
+
+/**
+ * Inductor, step 1 of `acceptInvite`: reads the joiner's introduction
+ * from box 0 (polling until it is there), verifies it and seals your card
+ * to the joiner. Writes nothing: each call seals a different answer.
+ */
+export function sealInviteAnswer(ctx: ClientContext, inviteText: string, myReply: ContactCard, options?: ExchangeOptions): Observable<SealedInviteAnswer> {
+  return withValidArguments(
+    () => ({ voucher: parseInvite(inviteText), card: checkContactCard(ctx, 'myReply', myReply), polling: checkExchangeOptions(options) }),
+    ({ voucher, card, polling }) =>
+      inductInvite(ctx, voucher, card, polling).pipe(
+        map(({ inducted }) => redacted({ sealedReply: inducted.sealedReply, joiner: joinerContact(inducted) })),
+        withTimeout('sealInviteAnswer', polling.timeoutMs, ctx.scheduler),
+      ),
+  );
+}
+
+/**
+ * Inductor, step 2 of `acceptInvite`: writes a sealed answer into box 1.
+ * The first answer wins: the same bytes again succeed (a retry, or a
+ * resume after a crash), another answer fails with `InviteClosedError`.
+ */
+export function writeInviteAnswer(ctx: ClientContext, inviteText: string, sealedReply: Uint8Array, options?: RequestOptions): Observable<void> {
+  return withValidArguments(
+    () => ({ voucher: parseInvite(inviteText), sealed: checkBoxBytes(ctx, 'sealedReply', sealedReply), checked: checkRequestOptions(options) }),
+    ({ voucher, sealed, checked }) =>
+      voucherStream(ctx, voucher).pipe(
+        concatMap((stream) => writeAnswer(ctx, stream, sealed)),
+        withTimeout('writeInviteAnswer', checked.timeoutMs, ctx.scheduler),
+      ),
+  );
 }
 
 /**
