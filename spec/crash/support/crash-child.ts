@@ -5,7 +5,8 @@
  *
  * Protocol (stdout, one line each): `STORE <kind>` (the SQLite driver, or
  * `file`), `READY <share>`, `SENT <position>
- * <text>`, `GOT <position> <text>`, `KILLPOINT <step> <position>` (then it
+ * <text>`, `GOT <position> <text>`, `INVITE <invite>`, `CONTACT <display
+ * name>`, `KILLPOINT <step> <position>` (then it
  * blocks forever, waiting for SIGKILL), `DONE`, `ERROR <message>`.
  * Configuration: the JSON in the environment variable CRASH_CHILD.
  */
@@ -83,6 +84,25 @@ async function reader(manager: ChannelManager): Promise<void> {
   );
 }
 
+/** The contact exchange under test: its one contact is called `peer`. */
+const PEER = 'peer';
+const POLL = { initialDelayMs: 1, maxDelayMs: 5 } as const;
+
+async function joiner(manager: ChannelManager): Promise<void> {
+  const known = (await manager.contacts()).some((c) => c.name === PEER) || (await manager.exchanges()).some((e) => e.name === PEER);
+  if (!known) await manager.invite(PEER, 'Joiner');
+  if (config.phase === 'invite') {
+    say(`INVITE ${await manager.inviteString(PEER)}`);
+    return;
+  }
+  say(`CONTACT ${(await firstValueFrom(manager.awaitContact(PEER, POLL))).displayName}`);
+}
+
+async function inductor(manager: ChannelManager): Promise<void> {
+  const done = (await manager.contacts()).find((c) => c.name === PEER);
+  say(`CONTACT ${(done ?? (await firstValueFrom(manager.acceptInvite(PEER, config.invite!, 'Inductor', POLL)))).displayName}`);
+}
+
 try {
   const client = await ThinClient.connect(config.thinClientConfig);
   const store = await openStore();
@@ -92,7 +112,9 @@ try {
     verifyNextBox: config.fault !== 'drop-outbox',
   });
   if (config.role === 'writer') await writer(manager, store);
-  else await reader(manager);
+  else if (config.role === 'reader') await reader(manager);
+  else if (config.role === 'joiner') await joiner(manager);
+  else await inductor(manager);
   await store.close();
   await client.close();
   say('DONE');

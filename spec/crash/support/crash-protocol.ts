@@ -9,7 +9,8 @@ export interface KillPoint {
 
 /** What the test passes to a crash-test child (environment variable CRASH_CHILD, JSON). */
 export interface CrashChildConfig {
-  readonly role: 'writer' | 'reader';
+  /** `joiner` / `inductor`: the two sides of a contact exchange (contact-crash.spec.ts). */
+  readonly role: 'writer' | 'reader' | 'joiner' | 'inductor';
   readonly store: 'file' | 'sqlite';
   /** The SQLite driver to use; by default the first that works in the child's runtime. */
   readonly sqliteBackend?: SqliteBackend;
@@ -19,6 +20,10 @@ export interface CrashChildConfig {
   readonly messages: readonly string[];
   /** The reader's read capability string. */
   readonly share?: string;
+  /** The inductor's invite string. */
+  readonly invite?: string;
+  /** The joiner's phase: `invite` (publish and print it), or `await` (wait for the answer). */
+  readonly phase?: 'invite' | 'await';
   readonly kill?: KillPoint;
   /** `drop-outbox`: the control run, behaving like upstream (queued sends are not re-sent after a restart). */
   readonly fault?: 'drop-outbox';
