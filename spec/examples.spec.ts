@@ -6,6 +6,7 @@
 import type { SimulatorHandle } from 'katzenpost-rx/sim';
 import { main as aliceAndBob } from '../examples/alice-and-bob.js';
 import { main as atomicCopy } from '../examples/atomic-copy.js';
+import { main as contactExchange } from '../examples/contact-exchange.js';
 import { main as echoPing } from '../examples/echo-ping.js';
 import { main as followChannel } from '../examples/follow-channel.js';
 import { main as streamFile } from '../examples/stream-file.js';
@@ -57,5 +58,9 @@ describe('examples', () => {
     const result = await atomicCopy(sim.config);
     expect(result.bob).toBe('Meet at noon.');
     expect(result.alice).toBe('Meet at noon. '.repeat(200));
+  });
+
+  it('contact-exchange: Alice and Bob become contacts through an invite string, then each reads the other', async () => {
+    await expect(contactExchange(sim.config)).resolves.toEqual({ alice: 'Bob', bob: 'Alice', aliceRead: 'Hi Alice, loud and clear.', bobRead: 'Hi Bob, it worked!' });
   });
 });
