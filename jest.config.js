@@ -2,7 +2,7 @@
 export default {
   preset: 'ts-jest/presets/default-esm',
   testEnvironment: 'node',
-  roots: ['<rootDir>/spec', '<rootDir>/marbles'],
+  roots: ['<rootDir>/spec', '<rootDir>/marbles', '<rootDir>/testnet'],
   testMatch: ['**/*.spec.ts', '**/*.marble.ts'],
   moduleNameMapper: {
     // Examples and specs import the package by name, as users do.

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { buildModuleFiles, isExecutable } from '../../spec/conformance/harness/install-daemon.js';
+import { buildModuleFiles, findInstalledKatzenpost, goBuildEnv, isExecutable } from '../../testnet/install-katzenpost.js';
 import { repoRoot } from '../support/paths.js';
 
 /** A peer ready to run, or why it is not. */
@@ -73,7 +73,7 @@ export async function installPythonPeer(cacheDir: string, log: (line: string) =>
 /**
  * Builds the Go peer (bench/peers/go/main.go) against the Go thin client
  * module in a throwaway module under `cacheDir`. The module reuses the
- * kpclientd build recipe of the conformance harness (`buildModuleFiles()`:
+ * Katzenpost build recipe (testnet/install-katzenpost.ts, `buildModuleFiles()`:
  * the same `require github.com/katzenpost/katzenpost v0.0.99`, the same
  * `replace` of the pinned hpqc pseudo-version, the same falcon/sqisign
  * stubs), because the thin client imports the same hpqc packages and the
@@ -92,7 +92,7 @@ export async function installGoPeer(cacheDir: string, log: (line: string) => voi
   const mainGo = await readFile(path.join(peersSource, 'go', 'main.go'), 'utf8');
   const files: Record<string, string> = { ...buildModuleFiles(), 'main.go': mainGo };
   const goMod = files['go.mod'];
-  if (!goMod?.startsWith('module ')) return { status: 'skipped', reason: 'unexpected build recipe (go.mod) from install-daemon.ts' };
+  if (!goMod?.startsWith('module ')) return { status: 'skipped', reason: 'unexpected build recipe (go.mod) from testnet/install-katzenpost.ts' };
   files['go.mod'] = goMod.replace(/^module \S+/, 'module kprx-bench-go-peer');
   const hash = createHash('sha256');
   for (const name of Object.keys(files).sort()) hash.update(`${name}\0${files[name]}\0`);
@@ -108,12 +108,11 @@ export async function installGoPeer(cacheDir: string, log: (line: string) => voi
     await mkdir(path.dirname(file), { recursive: true });
     await writeFile(file, text);
   }
-  // The kpclientd build's go.sum (same requirements) saves resolving every module again.
-  const daemonSum = path.resolve(cacheDir, '..', 'kpclientd', 'build', 'go.sum');
-  await copyFile(daemonSum, path.join(buildDir, 'go.sum')).catch(() => undefined);
+  // The Katzenpost build's go.sum (same requirements) saves resolving every module again.
+  const katzenpost = await findInstalledKatzenpost();
+  if (katzenpost) await copyFile(path.join(katzenpost.buildDir, 'go.sum'), path.join(buildDir, 'go.sum')).catch(() => undefined);
   await mkdir(path.dirname(binary), { recursive: true });
-  const env = { ...process.env, GOFLAGS: '-mod=mod', CGO_ENABLED: '1', GOWORK: 'off' };
-  const built = await run('go', ['build', '-o', binary, '.'], { cwd: buildDir, env });
+  const built = await run('go', ['build', '-o', binary, '.'], { cwd: buildDir, env: goBuildEnv() });
   if (built.code !== 0) return { status: 'skipped', reason: `go build failed: ${tail(built.output)}` };
   await writeFile(stampFile, stamp);
   return { status: 'ready', command: binary, args: [], version };

@@ -17,7 +17,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { lstat, readFile, unlink } from 'node:fs/promises';
 import http from 'node:http';
 import { TransportError } from '../../../src/errors/local-errors.js';
-import { wsUrl, type ListenAddress } from './daemon-config.js';
+import { wsUrl, type ListenAddress } from '../../../testnet/daemon-toml.js';
 
 /** Options of {@link KpclientdProcess.start}. */
 export interface KpclientdProcessOptions {
