@@ -1,0 +1,103 @@
+/**
+ * What every testnet check shares: the running network (attached through
+ * its state file), clients connected to its daemons, one printed line per
+ * check with its timing, and small byte helpers. Checks use the SDK's
+ * public API only (`katzenpost-rx`); the network itself is driven through
+ * the harness (testnet/), e.g. to kill and restart a daemon.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { ThinClient, blake2b256, exponentialBackoff, loadConfig, type ThinClientOptions } from 'katzenpost-rx';
+import { MAIN_DAEMON, Testnet, testnetRoot } from '../../../testnet/testnet.js';
+
+/**
+ * The network of this run: `KPRX_TESTNET_STATE` (set by `npm run test:testnet`),
+ * else the one `npm run testnet -- up` started.
+ */
+export async function attachTestnet(): Promise<Testnet> {
+  const statePath = process.env['KPRX_TESTNET_STATE'] ?? (await readFile(path.join(testnetRoot(), 'current'), 'utf8').catch(() => '')).trim();
+  if (!statePath) throw new Error('no testnet: run the suite with `npm run test:testnet` (it starts one), or `npm run testnet -- up` first');
+  return Testnet.attach(statePath);
+}
+
+/** Reconnect quickly: the daemons here are restarted on purpose. */
+export const testnetClientOptions: ThinClientOptions = {
+  reconnect: exponentialBackoff({ initialMs: 250, maxMs: 2000 }),
+  requestTimeoutMs: 120_000,
+};
+
+/**
+ * A client connected to one of the network's daemons (default: the main one).
+ *
+ * @example
+ * const client = await connectTo(net);
+ */
+export async function connectTo(net: Testnet, daemon = MAIN_DAEMON, options: ThinClientOptions = {}): Promise<ThinClient> {
+  return ThinClient.connect(await loadConfig(net.thinClientToml(daemon)), { ...testnetClientOptions, ...options });
+}
+
+/** Prints one line, outside jest's console capture (so lines appear as checks finish). */
+export function line(text: string): void {
+  process.stdout.write(`testnet: ${text}\n`);
+}
+
+/**
+ * A jest test that prints one line with its outcome and timing.
+ *
+ * @example
+ * check('echo via send', 60_000, async () => { … });
+ */
+export function check(name: string, timeoutMs: number, body: () => Promise<void>): void {
+  it(
+    name,
+    async () => {
+      const started = performance.now();
+      const took = () => `${((performance.now() - started) / 1000).toFixed(1)} s`;
+      try {
+        await body();
+      } catch (error) {
+        line(`FAIL ${name} (${took()}): ${(error instanceof Error ? error.message : String(error)).split('\n')[0]}`);
+        throw error;
+      }
+      line(`ok   ${name} (${took()})`);
+    },
+    timeoutMs,
+  );
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+/** UTF-8 bytes of a string. */
+export const utf8 = (text: string): Uint8Array => encoder.encode(text);
+/** A string from UTF-8 bytes. */
+export const text = (bytes: Uint8Array): string => decoder.decode(bytes);
+
+/** A fresh random 32-byte channel seed (every run writes new channels: replicas keep boxes). */
+export const freshSeed = (): Uint8Array => crypto.getRandomValues(new Uint8Array(32));
+
+/** A deterministic seed, for checks that need the same channel twice. */
+export const seedOf = (label: string): Uint8Array => blake2b256(utf8(label));
+
+/** `n` bytes of a recognisable pattern. */
+export function pattern(n: number, salt = 0): Uint8Array {
+  return Uint8Array.from({ length: n }, (_, i) => (i * 31 + salt + (i >> 8)) & 0xff);
+}
+
+/** Concatenates chunks. */
+export function concat(chunks: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
+
+/** The guide's framing for copy streams: a 4-byte big-endian length, then the payload. */
+export function framed(payload: Uint8Array): Uint8Array {
+  const out = new Uint8Array(4 + payload.length);
+  new DataView(out.buffer).setUint32(0, payload.length, false);
+  out.set(payload, 4);
+  return out;
+}
