@@ -8,6 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ThinClient, blake2b256, exponentialBackoff, loadConfig, type ThinClientOptions } from 'katzenpost-rx';
+import { LogFile, waitForLog } from '../../../testnet/log-watch.js';
 import { MAIN_DAEMON, Testnet, testnetRoot } from '../../../testnet/testnet.js';
 
 /**
@@ -34,6 +35,25 @@ export const testnetClientOptions: ThinClientOptions = {
  */
 export async function connectTo(net: Testnet, daemon = MAIN_DAEMON, options: ThinClientOptions = {}): Promise<ThinClient> {
   return ThinClient.connect(await loadConfig(net.thinClientToml(daemon)), { ...testnetClientOptions, ...options });
+}
+
+/**
+ * The judge's view of a daemon: its log from now on. Checks read it to see
+ * what the daemon did with our requests (e.g. that a cancel reached an ARQ
+ * in flight), never to drive the SDK.
+ *
+ * @example
+ * const log = await daemonLog(net);
+ * await log.until(/cancelResendingEncryptedMessage: Sending cancellation/, 'the daemon cancels the read', 30_000);
+ */
+export async function daemonLog(net: Testnet, daemon = MAIN_DAEMON): Promise<{ until(pattern: RegExp, step: string, timeoutMs: number): Promise<RegExpMatchArray>; text(): Promise<string> }> {
+  const record = net.snapshot.daemons.find((d) => d.name === daemon);
+  if (!record) throw new Error(`no daemon ${daemon}`);
+  const log = await LogFile.follow(record.outputPath);
+  return {
+    until: (pattern, step, timeoutMs) => waitForLog(log, { step, timeoutMs, find: (text) => text.match(pattern) ?? undefined }),
+    text: () => log.read(),
+  };
 }
 
 /** Prints one line, outside jest's console capture (so lines appear as checks finish). */
