@@ -14,4 +14,6 @@ export default {
   testTimeout: 300_000,
   // A check that leaves a handle open must not hold the network for ever.
   forceExit: true,
+  // One line per check is printed as it finishes (spec/testnet/support); no second list per file.
+  verbose: false,
 };
