@@ -5,6 +5,7 @@
  * public API only (`katzenpost-rx`); the network itself is driven through
  * the harness (testnet/), e.g. to kill and restart a daemon.
  */
+import { writeSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ThinClient, blake2b256, exponentialBackoff, loadConfig, type ThinClientOptions } from 'katzenpost-rx';
@@ -56,9 +57,12 @@ export async function daemonLog(net: Testnet, daemon = MAIN_DAEMON): Promise<{ u
   };
 }
 
-/** Prints one line, outside jest's console capture (so lines appear as checks finish). */
+/**
+ * Prints one line, outside jest's console capture (so lines appear as checks
+ * finish) and synchronously (jest's forceExit would drop a pending write).
+ */
 export function line(text: string): void {
-  process.stdout.write(`testnet: ${text}\n`);
+  writeSync(1, `testnet: ${text}\n`);
 }
 
 /**
