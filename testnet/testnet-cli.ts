@@ -7,10 +7,14 @@
  *           thinclient.toml to use; the network keeps running
  *   status  the network `up` started: its processes, the toml path
  *   down    stops exactly the processes `up` started (by PID)
+ *   calibrate [--samples N]
+ *           times each daemon operation on the running network and on the
+ *           simulator with its default delays (see calibrate.ts)
  */
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { calibrate } from './calibrate.js';
 import { installKatzenpost } from './install-katzenpost.js';
 import { guardTestnet } from './stop-guard.js';
 import { Testnet, newRunDir, pruneRuns, testnetRoot } from './testnet.js';
@@ -100,18 +104,30 @@ async function down(): Promise<number> {
   return 0;
 }
 
+async function calibrateRunning(samples: number): Promise<number> {
+  const net = await current();
+  if (!net?.processStatus().every((p) => p.running)) {
+    say('no testnet running (npm run testnet -- up)');
+    return 1;
+  }
+  say(await calibrate(net.thinClientToml(), samples, progress));
+  return 0;
+}
+
 async function main(): Promise<number> {
   const { positionals, values } = parseArgs({
     allowPositionals: true,
-    options: { epoch: { type: 'string', default: '1m' }, help: { type: 'boolean', short: 'h' } },
+    options: { epoch: { type: 'string', default: '1m' }, samples: { type: 'string', default: '10' }, help: { type: 'boolean', short: 'h' } },
   });
   const command = positionals[0];
-  if (values.help || !command || !['up', 'down', 'status'].includes(command)) {
-    say('usage: npm run testnet -- up [--epoch 1m] | status | down');
+  const samples = Number(values.samples);
+  if (values.help || !command || !['up', 'down', 'status', 'calibrate'].includes(command) || !(Number.isSafeInteger(samples) && samples > 0)) {
+    say('usage: npm run testnet -- up [--epoch 1m] | status | down | calibrate [--samples 10]');
     return values.help ? 0 : 2;
   }
   if (command === 'up') return up(values.epoch);
   if (command === 'status') return status();
+  if (command === 'calibrate') return calibrateRunning(samples);
   return down();
 }
 

@@ -117,3 +117,34 @@ export async function installGoPeer(cacheDir: string, log: (line: string) => voi
   await writeFile(stampFile, stamp);
   return { status: 'ready', command: binary, args: [], version };
 }
+
+/** The Rust thin client's crate on crates.io, whose `cli` feature builds upstream's `pigeonhole-cp`. */
+export const RUST_CRATE = 'katzenpost_thin_client';
+/** The version installed (the crates.io release beside PyPI's katzenpost_thinclient 0.0.25). */
+export const RUST_CRATE_VERSION = '0.0.25';
+
+/**
+ * Upstream's Rust `pigeonhole-cp` (R3), installed by name from crates.io
+ * with `cargo install katzenpost_thin_client --features cli` into
+ * `cacheDir/rust` (a few minutes the first time), reused on later runs.
+ * Skipped, with the reason, without cargo or when the install fails.
+ *
+ * @example
+ * const rust = await installRustPigeonholeCp('.cache/bench-peers', console.error);
+ */
+export async function installRustPigeonholeCp(cacheDir: string, log: (line: string) => void): Promise<PeerInstall> {
+  const root = path.join(cacheDir, 'rust');
+  const binary = path.join(root, 'bin', 'pigeonhole-cp');
+  const version = `${RUST_CRATE} ${RUST_CRATE_VERSION} (crates.io, feature cli)`;
+  const stampFile = `${binary}.version`;
+  if ((await isExecutable(binary)) && (await readFile(stampFile, 'utf8').catch(() => '')) === RUST_CRATE_VERSION) {
+    return { status: 'ready', command: binary, args: [], version };
+  }
+  const cargo = await run('cargo', ['--version']);
+  if (cargo.code !== 0) return { status: 'skipped', reason: 'no Rust toolchain (`cargo` could not be run)' };
+  log(`cargo install ${RUST_CRATE}@${RUST_CRATE_VERSION} --features cli into ${root} (first time: a few minutes)`);
+  const installed = await run('cargo', ['install', RUST_CRATE, '--version', RUST_CRATE_VERSION, '--features', 'cli', '--locked', '--root', root]);
+  if (installed.code !== 0 || !(await isExecutable(binary))) return { status: 'skipped', reason: `cargo install ${RUST_CRATE} failed: ${tail(installed.output)}` };
+  await writeFile(stampFile, RUST_CRATE_VERSION);
+  return { status: 'ready', command: binary, args: [], version };
+}
