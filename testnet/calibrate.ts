@@ -2,8 +2,9 @@
  * `npm run testnet -- calibrate [--samples N]`: how long each daemon
  * operation takes on the running testnet, measured through the SDK's
  * primitives — and the same operations on the simulator (kpsim) with its
- * default delays, side by side, so the simulator's latency model can be
- * checked against reality (the README's simulator section quotes these).
+ * default delays and the testnet's topology (one mix layer, two replicas),
+ * side by side, so the simulator's latency model can be checked against
+ * reality (the README's simulator section quotes these).
  *
  * Operations, one at a time on one connection (no overlap):
  *   encrypt_write / encrypt_read   local CTIDH work in kpclientd
@@ -83,7 +84,7 @@ export function calibrationTable(real: Samples, simulated: Samples): string {
   const cell = (values: readonly number[] | undefined) =>
     values?.length ? `${s(quantile(values, 0.5))} s (${s(quantile(values, 0.1))}–${s(quantile(values, 0.9))}, n=${values.length})` : '—';
   const rows = CALIBRATED_OPERATIONS.map((op) => `| ${op} | ${cell(real.get(op))} | ${cell(simulated.get(op))} |`);
-  return ['| Operation | testnet: median (p10–p90) | kpsim defaults: median (p10–p90) |', '|---|---|---|', ...rows].join('\n');
+  return ['| Operation | testnet: median (p10–p90) | kpsim, default delays: median (p10–p90) |', '|---|---|---|', ...rows].join('\n');
 }
 
 /**
@@ -96,8 +97,9 @@ export function calibrationTable(real: Samples, simulated: Samples): string {
 export async function calibrate(thinClientToml: string, count: number, log: (line: string) => void, simScale = 0.05): Promise<string> {
   log(`measuring the testnet (${count} rounds: a few minutes)`);
   const real = await measureOperations(await loadConfig(thinClientToml), count, 1, log);
-  log(`measuring kpsim with its default delays (time scale ${simScale})`);
-  const sim = await startSimulator({ timeScale: simScale, autoAdvanceEpochs: false });
+  log(`measuring kpsim with its default delays and the testnet's topology (time scale ${simScale})`);
+  // Same topology as the testnet (one mix layer, two replicas), so only the delays differ.
+  const sim = await startSimulator({ timeScale: simScale, autoAdvanceEpochs: false, mixLayers: 1, storageReplicas: 2 });
   try {
     const simulated = await measureOperations(sim.config, count, simScale, log);
     return calibrationTable(real, simulated);

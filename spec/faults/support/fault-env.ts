@@ -9,9 +9,18 @@ import { ThinClient, blake2b256, exponentialBackoff, type ClientEventOf, type Co
 import { startSimulator, type SimulatorHandle, type SimulatorOptions } from 'katzenpost-rx/sim';
 import { FaultProxy } from './fault-proxy.js';
 
-/** A simulator at a thousandth of mixnet time, epochs frozen (no PKI events mid-test), deterministic. */
+/**
+ * A simulator at a thousandth of mixnet time, epochs frozen (no PKI events mid-test), deterministic.
+ *
+ * Without kpclientd's CPU costs: while the real daemon encrypts, it does not
+ * notice that a connection closed, and when it does, v0.0.99 marks the
+ * session of an already-resumed new connection as disconnected (every reply
+ * after that is held back) — a real hazard, shown by the known-failure check
+ * in spec/testnet/resilience.testnet.ts; these suites test the client's own
+ * recovery, not that race.
+ */
 export function startFaultSim(seed: string, options: SimulatorOptions = {}): Promise<SimulatorHandle> {
-  return startSimulator({ timeScale: 0.001, seed, autoAdvanceEpochs: false, ...options });
+  return startSimulator({ timeScale: 0.001, seed, autoAdvanceEpochs: false, ...options, latency: { encryptWriteMs: 0, encryptReadMs: 0, replyDecryptMs: 0, ...options.latency } });
 }
 
 /** Reconnect after 2–20 ms, ±50 % jitter: fast, but through the production backoff policy. */

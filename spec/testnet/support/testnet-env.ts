@@ -89,6 +89,32 @@ export function check(name: string, timeoutMs: number, body: () => Promise<void>
   );
 }
 
+/**
+ * A check that is known to fail, for a reason stated in `why` (printed):
+ * it passes while the body fails, and fails — so it gets noticed and turned
+ * into a plain `check` — once the body passes.
+ *
+ * @example
+ * knownFailure('resume while the daemon encrypts', 'upstream race, see …', 120_000, async () => { … });
+ */
+export function knownFailure(name: string, why: string, timeoutMs: number, body: () => Promise<void>): void {
+  it.failing(
+    name,
+    async () => {
+      const started = performance.now();
+      const took = () => `${((performance.now() - started) / 1000).toFixed(1)} s`;
+      try {
+        await body();
+      } catch (error) {
+        line(`KNOWN FAILURE ${name} (${took()}): ${(error instanceof Error ? error.message : String(error)).split('\n')[0]} — ${why}`);
+        throw error;
+      }
+      line(`FIXED? ${name} (${took()}): it passes now — make it a plain check`);
+    },
+    timeoutMs,
+  );
+}
+
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 /** UTF-8 bytes of a string. */
