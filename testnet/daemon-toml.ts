@@ -4,6 +4,7 @@
  * keys, the log level. Used by the offline conformance daemon
  * (spec/conformance/harness/daemon-config.ts) and by the testnet's daemons.
  */
+import http from 'node:http';
 import net from 'node:net';
 import { ConfigError } from '../src/errors/local-errors.js';
 
@@ -66,6 +67,26 @@ export function renderListenTable(listen: ListenAddress): string {
  */
 export function wsUrl(listen: Extract<ListenAddress, { transport: 'ws' }>): string {
   return `ws://${listen.host}:${listen.port}${listen.path}`;
+}
+
+/**
+ * Whether kpclientd's WebSocket listener at `listen` is up: it answers a
+ * plain HTTP GET with 426 (coder/websocket) without creating a thin-client
+ * connection — the listener binds in a goroutine of its own and ignores
+ * bind errors, so its log line alone does not prove it listens.
+ *
+ * @example
+ * await wsListenerAnswers({ transport: 'ws', host: '127.0.0.1', port: 7, path: '/' }); // false
+ */
+export function wsListenerAnswers(listen: Extract<ListenAddress, { transport: 'ws' }>): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = http.get(wsUrl(listen).replace(/^ws:/, 'http:'), (res) => {
+      res.resume();
+      resolve(res.statusCode === 426);
+    });
+    req.setTimeout(1000, () => req.destroy());
+    req.on('error', () => resolve(false));
+  });
 }
 
 /**

@@ -19,10 +19,9 @@
  * consensus needs one full epoch of descriptor uploads and voting).
  */
 import { copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { renderListenTable, renderThinClientToml, replaceListenTable, setLogLevel, wsUrl, type ListenAddress, type ListenTransport } from './daemon-toml.js';
+import { renderListenTable, renderThinClientToml, replaceListenTable, setLogLevel, wsListenerAnswers, wsUrl, type ListenAddress, type ListenTransport } from './daemon-toml.js';
 import type { KatzenpostBinaries } from './install-katzenpost.js';
 import { LogFile, ReadinessTimeoutError, waitForLog } from './log-watch.js';
 import { generateNetwork, type NodeSpec } from './network-config.js';
@@ -137,18 +136,6 @@ async function writeJsonAtomically(file: string, value: unknown): Promise<void> 
   const temp = `${file}.${process.pid}.tmp`;
   await writeFile(temp, JSON.stringify(value, null, 2) + '\n');
   await rename(temp, file);
-}
-
-/** HTTP GET → status, or undefined if nothing answers (kpclientd's WebSocket listener answers 426). */
-function httpStatus(url: string): Promise<number | undefined> {
-  return new Promise((resolve) => {
-    const req = http.get(url.replace(/^ws:/, 'http:'), (res) => {
-      res.resume();
-      resolve(res.statusCode);
-    });
-    req.setTimeout(1000, () => req.destroy());
-    req.on('error', () => resolve(undefined));
-  });
 }
 
 /**
@@ -359,10 +346,10 @@ export class Testnet {
     });
     if (daemon.listen.transport === 'ws') {
       // The WebSocket listener binds in a goroutine of its own; it answers a plain GET with 426.
-      const url = wsUrl(daemon.listen);
+      const listen = daemon.listen;
       const deadline = Date.now() + 20_000;
-      while ((await httpStatus(url)) !== 426) {
-        if (Date.now() > deadline) throw new ReadinessTimeoutError(`${name} WebSocket listener answering on ${url}`, daemon.outputPath, 20_000, output.tail());
+      while (!(await wsListenerAnswers(listen))) {
+        if (Date.now() > deadline) throw new ReadinessTimeoutError(`${name} WebSocket listener answering on ${wsUrl(listen)}`, daemon.outputPath, 20_000, output.tail());
         await new Promise((r) => setTimeout(r, 200));
       }
     }

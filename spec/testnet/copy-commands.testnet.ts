@@ -8,46 +8,34 @@
  * while the daemon polls it every 5 s: payloads are one or two boxes.
  */
 import { firstValueFrom, lastValueFrom, toArray } from 'rxjs';
-import { CopyCommandFailedError, bytesEqual, type ThinClient } from 'katzenpost-rx';
-import type { Testnet } from '../../testnet/testnet.js';
-import { attachTestnet, check, concat, connectTo, framed, freshSeed, pattern, text, utf8 } from './support/testnet-env.js';
+import { CopyCommandFailedError, bytesEqual } from 'katzenpost-rx';
+import { check, sharedClient, concat, framed, pattern, text, utf8 } from './support/testnet-env.js';
 
-let net: Testnet;
-let client: ThinClient;
-
-beforeAll(async () => {
-  net = await attachTestnet();
-  client = await connectTo(net);
-}, 120_000);
-
-afterAll(async () => {
-  await client?.close();
-});
-
-const newChannel = () => firstValueFrom(client.newKeypair(freshSeed()));
+const env = sharedClient();
+const newChannel = () => env.newChannel();
 
 /** Reads a framed payload back whole (`readStream$` takes the box size from the first box). */
 async function readAll(readCap: Uint8Array, index: Uint8Array): Promise<Uint8Array> {
-  return concat(await lastValueFrom(client.readStream$(readCap, index).pipe(toArray())));
+  return concat(await lastValueFrom(env.client.readStream$(readCap, index).pipe(toArray())));
 }
 
 describe('copySend', () => {
   check('to one channel: the payload arrives whole, the next index follows it', 300_000, async () => {
     const dest = await newChannel();
     const payload = pattern(2000, 1);
-    const [next] = await firstValueFrom(client.copySend([{ writeCap: dest.writeCap, index: dest.firstMessageIndex, payload: framed(payload) }]));
-    const boxSize = client.pigeonholeGeometry().maxPlaintextPayloadLength - 4;
-    const start = await firstValueFrom(client.getMessageBoxIndexCounter(dest.firstMessageIndex));
-    expect(await firstValueFrom(client.getMessageBoxIndexCounter(next!))).toBe(start + BigInt(Math.ceil((payload.length + 4) / boxSize)));
+    const [next] = await firstValueFrom(env.client.copySend([{ writeCap: dest.writeCap, index: dest.firstMessageIndex, payload: framed(payload) }]));
+    const boxSize = env.client.pigeonholeGeometry().maxPlaintextPayloadLength - 4;
+    const start = await firstValueFrom(env.client.getMessageBoxIndexCounter(dest.firstMessageIndex));
+    expect(await firstValueFrom(env.client.getMessageBoxIndexCounter(next!))).toBe(start + BigInt(Math.ceil((payload.length + 4) / boxSize)));
     expect(bytesEqual(await readAll(dest.readCap, dest.firstMessageIndex), payload)).toBe(true);
   });
 
   check('to two channels, pinned to the courier: both arrive', 300_000, async () => {
     const alice = await newChannel();
     const bob = await newChannel();
-    const [courier] = client.getDistinctCouriers(1);
+    const [courier] = env.client.getDistinctCouriers(1);
     const nexts = await firstValueFrom(
-      client.copySend(
+      env.client.copySend(
         [
           { writeCap: alice.writeCap, index: alice.firstMessageIndex, payload: framed(utf8('to Alice')) },
           { writeCap: bob.writeCap, index: bob.firstMessageIndex, payload: framed(utf8('to Bob')) },
@@ -62,14 +50,14 @@ describe('copySend', () => {
 
   check('onto a box that holds something: CopyCommandFailedError with the replica code and envelope index', 300_000, async () => {
     const dest = await newChannel();
-    const second = await firstValueFrom(client.nextMessageBoxIndex(dest.firstMessageIndex));
-    await firstValueFrom(client.write(dest.writeCap, second, utf8('squatter')));
+    const second = await firstValueFrom(env.client.nextMessageBoxIndex(dest.firstMessageIndex));
+    await firstValueFrom(env.client.write(dest.writeCap, second, utf8('squatter')));
     const payload = pattern(2000, 2); // two destination boxes: the second is taken
-    const error = await firstValueFrom(client.copySend([{ writeCap: dest.writeCap, index: dest.firstMessageIndex, payload: framed(payload) }])).catch((e: unknown) => e);
+    const error = await firstValueFrom(env.client.copySend([{ writeCap: dest.writeCap, index: dest.firstMessageIndex, payload: framed(payload) }])).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CopyCommandFailedError);
     const failed = error as CopyCommandFailedError;
     expect(failed.replicaErrorCode).toBe(10); // BoxAlreadyExists
     expect(failed.failedEnvelopeIndex).toBe(2n); // 1-based: the second destination box
-    expect(text(await firstValueFrom(client.read(dest.readCap, second)))).toBe('squatter');
+    expect(text(await firstValueFrom(env.client.read(dest.readCap, second)))).toBe('squatter');
   });
 });

@@ -8,7 +8,8 @@
 import { writeSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ThinClient, blake2b256, exponentialBackoff, loadConfig, type ThinClientOptions } from 'katzenpost-rx';
+import { firstValueFrom } from 'rxjs';
+import { ThinClient, exponentialBackoff, loadConfig, type KeypairResult, type ThinClientOptions } from 'katzenpost-rx';
 import { LogFile, waitForLog } from '../../../testnet/log-watch.js';
 import { MAIN_DAEMON, Testnet, testnetRoot } from '../../../testnet/testnet.js';
 
@@ -65,6 +66,20 @@ export function line(text: string): void {
   writeSync(1, `testnet: ${text}\n`);
 }
 
+/** Runs `body`, printing one line with its outcome and time: `ok`/`FAIL`, or for a known failure `KNOWN FAILURE`/`FIXED?`. */
+async function timedLine(name: string, body: () => Promise<void>, known?: string): Promise<void> {
+  const started = performance.now();
+  const took = () => `${((performance.now() - started) / 1000).toFixed(1)} s`;
+  try {
+    await body();
+  } catch (error) {
+    const message = (error instanceof Error ? error.message : String(error)).split('\n')[0];
+    line(known === undefined ? `FAIL ${name} (${took()}): ${message}` : `KNOWN FAILURE ${name} (${took()}): ${message} — ${known}`);
+    throw error;
+  }
+  line(known === undefined ? `ok   ${name} (${took()})` : `FIXED? ${name} (${took()}): it passes now — make it a plain check`);
+}
+
 /**
  * A jest test that prints one line with its outcome and timing.
  *
@@ -72,21 +87,7 @@ export function line(text: string): void {
  * check('echo via send', 60_000, async () => { … });
  */
 export function check(name: string, timeoutMs: number, body: () => Promise<void>): void {
-  it(
-    name,
-    async () => {
-      const started = performance.now();
-      const took = () => `${((performance.now() - started) / 1000).toFixed(1)} s`;
-      try {
-        await body();
-      } catch (error) {
-        line(`FAIL ${name} (${took()}): ${(error instanceof Error ? error.message : String(error)).split('\n')[0]}`);
-        throw error;
-      }
-      line(`ok   ${name} (${took()})`);
-    },
-    timeoutMs,
-  );
+  it(name, () => timedLine(name, body), timeoutMs);
 }
 
 /**
@@ -98,56 +99,36 @@ export function check(name: string, timeoutMs: number, body: () => Promise<void>
  * knownFailure('resume while the daemon encrypts', 'upstream race, see …', 120_000, async () => { … });
  */
 export function knownFailure(name: string, why: string, timeoutMs: number, body: () => Promise<void>): void {
-  it.failing(
-    name,
-    async () => {
-      const started = performance.now();
-      const took = () => `${((performance.now() - started) / 1000).toFixed(1)} s`;
-      try {
-        await body();
-      } catch (error) {
-        line(`KNOWN FAILURE ${name} (${took()}): ${(error instanceof Error ? error.message : String(error)).split('\n')[0]} — ${why}`);
-        throw error;
-      }
-      line(`FIXED? ${name} (${took()}): it passes now — make it a plain check`);
-    },
-    timeoutMs,
-  );
+  it.failing(name, () => timedLine(name, body, why), timeoutMs);
 }
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-/** UTF-8 bytes of a string. */
-export const utf8 = (text: string): Uint8Array => encoder.encode(text);
-/** A string from UTF-8 bytes. */
-export const text = (bytes: Uint8Array): string => decoder.decode(bytes);
+/**
+ * The network and a client on its main daemon for the checks of one file:
+ * attached and connected before them, closed after them. Read the fields
+ * inside checks (they are set by then).
+ *
+ * @example
+ * const env = sharedClient();
+ * check('…', 60_000, async () => { await firstValueFrom(env.client.newKeypair(freshSeed())); });
+ */
+export function sharedClient(): { net: Testnet; client: ThinClient; newChannel(): Promise<KeypairResult> } {
+  const env = {
+    net: undefined as unknown as Testnet,
+    client: undefined as unknown as ThinClient,
+    newChannel: () => firstValueFrom(env.client.newKeypair(freshSeed())),
+  };
+  beforeAll(async () => {
+    env.net = await attachTestnet();
+    env.client = await connectTo(env.net);
+  }, 120_000);
+  afterAll(async () => {
+    await env.client?.close();
+  });
+  return env;
+}
 
 /** A fresh random 32-byte channel seed (every run writes new channels: replicas keep boxes). */
 export const freshSeed = (): Uint8Array => crypto.getRandomValues(new Uint8Array(32));
 
-/** A deterministic seed, for checks that need the same channel twice. */
-export const seedOf = (label: string): Uint8Array => blake2b256(utf8(label));
-
-/** `n` bytes of a recognisable pattern. */
-export function pattern(n: number, salt = 0): Uint8Array {
-  return Uint8Array.from({ length: n }, (_, i) => (i * 31 + salt + (i >> 8)) & 0xff);
-}
-
-/** Concatenates chunks. */
-export function concat(chunks: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
-}
-
-/** The guide's framing for copy streams: a 4-byte big-endian length, then the payload. */
-export function framed(payload: Uint8Array): Uint8Array {
-  const out = new Uint8Array(4 + payload.length);
-  new DataView(out.buffer).setUint32(0, payload.length, false);
-  out.set(payload, 4);
-  return out;
-}
+// The byte helpers of the how-to guide's specs.
+export { concatBytes as concat, framed, pattern, text, utf8 } from '../../howto/support/howto-env.js';
