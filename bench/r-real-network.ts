@@ -252,7 +252,7 @@ export async function runRealNetwork(options: RealNetworkOptions): Promise<Figur
     const client = await ThinClient.connect(await loadConfig(net.thinClientToml()), { requestTimeoutMs: 900_000 });
     try {
       await attempt('R1', () => r1(net, client, options.log));
-      await attempt('R2', () => r2(net, client, options.python, options.quick ? 2 : 4, options.log));
+      await attempt('R2', () => r2(net, client, options.python, options.quick ? 3 : 8, options.log));
     } finally {
       await client.close();
     }
