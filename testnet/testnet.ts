@@ -183,7 +183,7 @@ export class Testnet {
     );
     await net.save();
     try {
-      await net.bringUp(network.nodes, network.clientTomlTemplate);
+      await net.bringUp(network.nodes);
     } catch (error) {
       await net.stop().catch(() => undefined);
       throw error;
@@ -201,7 +201,7 @@ export class Testnet {
     return Testnet.statePath(this.state.runDir);
   }
 
-  /** A copy of the recorded state. */
+  /** The recorded state (read-only). */
   get snapshot(): TestnetState {
     return this.state;
   }
@@ -236,7 +236,7 @@ export class Testnet {
     await this.save();
   }
 
-  private async bringUp(nodes: readonly NodeSpec[], clientTemplate: string): Promise<void> {
+  private async bringUp(nodes: readonly NodeSpec[]): Promise<void> {
     const epochMs = goDurationMs(this.state.epochDuration);
     const started = Date.now();
     await restoreSelfChecks(nodes);
@@ -294,7 +294,7 @@ export class Testnet {
 
     await saveSelfChecks(nodes);
     // 4. The main kpclientd, connected to the gateway.
-    await this.startDaemon(MAIN_DAEMON, { transport: 'tcp', template: clientTemplate });
+    await this.startDaemon(MAIN_DAEMON, { transport: 'tcp' });
     await this.record((s) => ({ ...s, firstEpoch: epoch, readyAt: new Date().toISOString() }));
     this.log(`ready after ${Math.round((Date.now() - started) / 1000)} s: thin clients use ${this.thinClientToml()}`);
   }
@@ -313,13 +313,14 @@ export class Testnet {
    * @example
    * const ws = await net.startDaemon('browser', { transport: 'ws' });
    */
-  async startDaemon(name: string, options: { transport: Exclude<ListenTransport, 'unix'>; template?: string }): Promise<DaemonRecord> {
+  async startDaemon(name: string, options: { transport: Exclude<ListenTransport, 'unix'> }): Promise<DaemonRecord> {
     if (this.state.daemons.some((d) => d.name === name)) throw new Error(`daemon "${name}" exists already`);
     const dir = path.join(this.state.runDir, 'daemons', name);
     await mkdir(dir, { recursive: true });
     const [port] = await allocatePorts(1);
     const listen: ListenAddress = options.transport === 'tcp' ? { transport: 'tcp', host: '127.0.0.1', port: port! } : { transport: 'ws', host: '127.0.0.1', port: port!, path: '/' };
-    const template = await readFile(options.template ?? path.join(this.state.networkDir, 'client', 'client.toml'), 'utf8');
+    // genconfig's kpclientd config, its addresses already rewritten (generateNetwork's clientTomlTemplate).
+    const template = await readFile(path.join(this.state.networkDir, 'client', 'client.toml'), 'utf8');
     const configPath = path.join(dir, 'client.toml');
     // Logging.File = "" (genconfig's): kpclientd logs to stderr, i.e. into outputPath.
     await writeFile(configPath, setLogLevel(replaceListenTable(template, renderListenTable(listen)), 'DEBUG'));

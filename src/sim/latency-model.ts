@@ -5,9 +5,8 @@ import type { SimRandom } from './sim-random.js';
  * The timing knobs of the simulated network, in *simulated* ms (the clock's
  * `timeScale` turns them into real time). The network defaults are the
  * docker network's configuration (DAEMON.md §8); the daemon's CPU costs
- * and the courier ↔ replica time are measured on a real v0.0.99 network
- * on two busy cores (`npm run testnet -- calibrate`, README "The daemon
- * simulator").
+ * are measured on a real v0.0.99 network on two busy cores
+ * (`npm run testnet -- calibrate`, README "The daemon simulator").
  *
  * @example
  * startSimulator({ latency: { slotMeanMs: 500 } });
@@ -21,7 +20,12 @@ export interface LatencyOptions {
   readonly hopCapMs?: number;
   /** Extra real-world time per hop not counted in `reply_eta` (scheduler slack, links), drawn uniformly in [0, this]. Default 10. */
   readonly hopSlackMs?: number;
-  /** Mean courier ↔ replica round trip (uniform in [0, 2×mean]); the replicas do CTIDH work too. Default 1500 (measured). */
+  /**
+   * Mean courier ↔ replica round trip (uniform in [0, 2×mean]). Default 100 —
+   * shorter than the real network's (whose replicas do CTIDH work too: a real
+   * read often needs one more resend), because existing suites read the
+   * boxes right after a write's ACK.
+   */
   readonly replicaMeanMs?: number;
   /**
    * kpclientd's CPU time for one `encrypt_write` (CTIDH1024 MKEM). The daemon
@@ -134,7 +138,7 @@ export class LatencyModel {
   }
 
   /** kpclientd's CPU time for a local request (0 for all but the two encryptions; 0 in fixed mode). */
-  localWork(request: 'encrypt_write' | 'encrypt_read' | string): number {
+  localWork(request: string): number {
     if (this.fixed) return 0;
     if (request === 'encrypt_write') return this.cpu(this.encryptWriteMs);
     if (request === 'encrypt_read') return this.cpu(this.encryptReadMs);
