@@ -5,11 +5,12 @@
  * connection is read only after it — and read replies are decrypted one at
  * a time. Driven by a ManualSimClock: no wall-clock timing.
  */
-import { ManualSimClock, startSimulator, type SimulatorHandle } from '../../src/sim/index.js';
+import { ManualSimClock, type SimulatorHandle } from '../../src/sim/index.js';
 import { LatencyModel } from '../../src/sim/latency-model.js';
 import { SimRandom } from '../../src/sim/sim-random.js';
 import { connectSession, id16, type RawClient } from './support/raw-client.js';
 import { waitFor } from './support/wait-for.js';
+import { startSpecSimulator } from '../support/spec-simulator.js';
 
 let sim: SimulatorHandle | undefined;
 let client: RawClient | undefined;
@@ -36,7 +37,7 @@ describe('the daemon CPU model', () => {
 
   it('keeps the connection reader busy during an encryption: a request sent after it is answered after it', async () => {
     const clock = new ManualSimClock();
-    sim = await startSimulator({ clock, seed: 'cpu', autoAdvanceEpochs: false, latency: { encryptWriteMs: 3000 } });
+    sim = await startSpecSimulator({ clock, seed: 'cpu', latency: { encryptWriteMs: 3000 } });
     ({ client } = await connectSession(sim.address));
     client.send({ type: 'new_keypair', queryId: id16(1), seed: new Uint8Array(32).fill(1) });
     const keys = await client.nextOf('new_keypair_reply');
