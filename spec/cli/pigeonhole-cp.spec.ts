@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -122,6 +122,58 @@ describe('pigeonhole-cp against one running simulator', () => {
     const again = await inProcess(['receive', inbox, '--cap', readCapability, '--config', config]);
     expect(again.stdout).toMatch(/one\.txt \(10 bytes, 1 boxes, already here: not saved again\)/);
     expect(readdirSync(inbox).filter((n) => !n.startsWith('.')).sort()).toEqual(['one.txt', 'two (1).txt', 'two.txt']);
+  });
+
+  it('invite / accept: the receiver gets the sender’s capability through an invite (resuming the wait from its pending file) and receives what is sent next', async () => {
+    const work = join(dir, 'invite');
+    const inbox = join(work, 'inbox');
+    mkdirSync(inbox, { recursive: true });
+    writeFileSync(join(work, 'old.txt'), 'sent before the invite');
+    writeFileSync(join(work, 'new.txt'), 'sent after the invite');
+    const key = join(work, 'alice.key');
+    expect((await inProcess(['genkey', '--key', key, '--config', config])).code).toBe(0);
+    expect((await inProcess(['send', join(work, 'old.txt'), '--key', key, '--config', config])).code).toBe(0);
+
+    // Bob invites, and stops waiting (Ctrl-C) as soon as the invite is printed.
+    const pendingFile = join(work, 'bob.invite');
+    const stop = new AbortController();
+    let printed = '';
+    const firstRun = await runPigeonholeCp(['invite', '--pending', pendingFile, '--name', 'Bob', '--config', config, '--json'], {
+      stdout: (t) => {
+        printed += t;
+        if (t.includes('"event":"invite"')) stop.abort();
+      },
+      stderr: () => undefined,
+      stderrIsTTY: false,
+      signal: stop.signal,
+    });
+    expect(firstRun).toBe(130);
+    const { invite } = JSON.parse(printed.trim().split('\n')[0]!) as { invite: string };
+    expect(invite).toMatch(/^kprxinvite1:/);
+    expect(statSync(pendingFile).mode & 0o777).toBe(0o600);
+
+    // Alice answers it with her key file, in a process of her own.
+    const accepted = await cli(['accept', invite, '--key', 'alice.key', '--name', 'Alice', '--config', config], work);
+    expect(accepted).toMatchObject({ code: 0, stdout: expect.stringMatching(/answered the invite of Bob/) });
+    expect(accepted.stdout + accepted.stderr).not.toMatch(/kprx1:/);
+    // A second answer is refused.
+    const again = await inProcess(['accept', invite, '--key', key, '--config', config]);
+    expect(again).toMatchObject({ code: 1, stderr: expect.stringMatching(/InviteClosedError/) });
+
+    // Bob runs the same command again: the wait resumes from the pending file and ends with Alice's capability.
+    const secondRun = await inProcess(['invite', '--pending', pendingFile, '--config', config, '--json']);
+    expect(secondRun.code).toBe(0);
+    const events = secondRun.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, string>);
+    expect(events[0]).toMatchObject({ event: 'invite', invite });
+    expect(events[1]).toMatchObject({ event: 'accepted', sender: 'Alice', readCapability: expect.stringMatching(/^kprx1:/) });
+    expect(existsSync(pendingFile)).toBe(false);
+
+    // The capability starts at Alice's next file.
+    expect((await inProcess(['send', join(work, 'new.txt'), '--key', key, '--config', config])).code).toBe(0);
+    const received = await inProcess(['receive', inbox, '--cap', events[1]!['readCapability']!, '--config', config]);
+    expect(received.code).toBe(0);
+    expect(readdirSync(inbox).filter((n) => !n.startsWith('.'))).toEqual(['new.txt']);
+    expect(readFileSync(join(inbox, 'new.txt'), 'utf8')).toBe('sent after the invite');
   });
 
   it('refuses content whose BLAKE2b-256 does not match, saving nothing and keeping the position', async () => {

@@ -7,6 +7,10 @@
  * // $ pigeonhole-cp genkey --key alice.key --config sim.toml
  * // $ pigeonhole-cp send report.pdf --key alice.key --config sim.toml
  * // $ pigeonhole-cp receive ./inbox --cap kprx1:… --config sim.toml
+ * // or, without pasting capabilities: the receiver runs
+ * // $ pigeonhole-cp invite --pending bob.invite --config sim.toml   (prints kprxinvite1:…, waits)
+ * // and the sender answers it with
+ * // $ pigeonhole-cp accept kprxinvite1:… --key alice.key --config sim.toml
  */
 import { runPigeonholeCp } from './pigeonhole-cp/run-pigeonhole-cp.js';
 

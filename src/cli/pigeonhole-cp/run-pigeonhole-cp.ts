@@ -8,6 +8,8 @@ import { connectDaemon, type DaemonConnection } from './connect-daemon.js';
 import { encodeReadCapability } from '../../channels/read-capability.js';
 import { MAX_TIMEOUT_MS } from '../../client/validate-options.js';
 import { genkey, share } from './genkey.js';
+import { acceptInvite, inviteSender } from './invite-accept.js';
+import { parseInvite } from '../../client/contacts/invite-code.js';
 import { resync } from './resync.js';
 import { loadKeyFile } from './key-file.js';
 import { receiveFiles } from './receive-files.js';
@@ -132,6 +134,28 @@ export async function runPigeonholeCp(argv: readonly string[], io: CliIo): Promi
           ...(options.state !== undefined ? { statePath: options.state } : {}),
         }),
       );
+    });
+
+  program
+    .command('invite')
+    .description('receiver: invite a sender without exchanging raw capabilities — print an invite, wait for the answer, print the read capability to receive with')
+    .requiredOption('--pending <file>', 'pending invite file (secret; created, or resumed if it exists — run the same command again to keep waiting)')
+    .option('--name <name>', 'your name, as the sender sees it', 'receiver')
+    .action(async (options: { pending: string; name: string }, command: Command) => {
+      await withDaemon(command, (ctx, { client }) => inviteSender(ctx, client, options.pending, options.name));
+    });
+
+  program
+    .command('accept')
+    .description("sender: answer a receiver's invite with a key file's channel (from its next file on)")
+    .argument('<invite>', 'the invite string (kprxinvite1:…)')
+    .requiredOption('--key <file>', 'the key file (from genkey)')
+    .option('--name <name>', 'your name, as the receiver sees it', 'sender')
+    .action(async (invite: string, options: { key: string; name: string }, command: Command) => {
+      // A mistyped invite or a missing key file is named before any daemon is dialled.
+      parseInvite(invite);
+      await loadKeyFile(options.key);
+      await withDaemon(command, (ctx, { client }) => acceptInvite(ctx, client, invite, options.key, options.name));
     });
 
   program
