@@ -135,8 +135,7 @@ export class StateTransaction implements StoreTransaction {
   }
 
   channel(name: string): ChannelRecord | undefined {
-    const record = this.channelsView.get(name);
-    return record === undefined ? undefined : copy(record);
+    return copyOf(this.channelsView, name);
   }
 
   channels(): ChannelRecord[] {
@@ -232,8 +231,7 @@ export class StateTransaction implements StoreTransaction {
   }
 
   exchange(name: string): ExchangeRecord | undefined {
-    const record = this.exchangesView.get(name);
-    return record === undefined ? undefined : copy(record);
+    return copyOf(this.exchangesView, name);
   }
 
   putExchange(record: ExchangeRecord): void {
@@ -249,8 +247,7 @@ export class StateTransaction implements StoreTransaction {
   }
 
   contact(name: string): ContactRecord | undefined {
-    const record = this.contactsView.get(name);
-    return record === undefined ? undefined : copy(record);
+    return copyOf(this.contactsView, name);
   }
 
   insertContact(record: ContactRecord): void {
@@ -261,6 +258,12 @@ export class StateTransaction implements StoreTransaction {
   deleteContact(name: string): void {
     if (this.contactsView.has(name)) this.writableContacts().delete(name);
   }
+}
+
+/** The record called `name`, as a copy. */
+function copyOf<T>(records: ReadonlyMap<string, T>, name: string): T | undefined {
+  const record = records.get(name);
+  return record === undefined ? undefined : copy(record);
 }
 
 /** A map's records sorted by name, as copies. */

@@ -80,7 +80,7 @@ export interface ExchangeOptions extends RequestOptions {
 }
 
 /** The voucher stream's caps and its two boxes. */
-export interface VoucherStream {
+interface VoucherStream {
   readonly writeCap: SecretBytes;
   readonly readCap: Uint8Array;
   readonly box0: Uint8Array;
@@ -99,8 +99,8 @@ function checkExchangeOptions(options: ExchangeOptions | undefined): Polling {
   return { initialDelayMs, maxDelayMs: Math.max(initialDelayMs, checkDelayMs('options.maxDelayMs', checked.maxDelayMs, 60_000)), timeoutMs: checked.timeoutMs };
 }
 
-/** @internal The voucher stream of `voucher`: its caps (local) and the indices of boxes 0 and 1 (local). */
-export function voucherStream(ctx: ClientContext, voucher: SecretInput): Observable<VoucherStream> {
+/** The voucher stream of `voucher`: its caps (local) and the indices of boxes 0 and 1 (local). */
+function voucherStream(ctx: ClientContext, voucher: SecretInput): Observable<VoucherStream> {
   return voucherDeriveStream(ctx, voucher).pipe(
     concatMap(({ voucherWriteCap, voucherReadCap }) => {
       const box0 = capFirstIndex(voucherReadCap);
@@ -120,8 +120,8 @@ function whenWritten(ctx: ClientContext, readCap: Uint8Array, index: Uint8Array,
   );
 }
 
-/** @internal Mints a voucher for `myWriteCap`: the pending invite, nothing published yet. */
-export function mintInvite(ctx: ClientContext, myWriteCap: SecretInput, displayName: string, options?: RequestOptions): Observable<PendingInvite> {
+/** Mints a voucher for `myWriteCap`: the pending invite, nothing published yet. */
+function mintInvite(ctx: ClientContext, myWriteCap: SecretInput, displayName: string, options?: RequestOptions): Observable<PendingInvite> {
   return voucherMint(ctx, myWriteCap, displayName, options).pipe(
     map((minted) =>
       redacted({
@@ -135,8 +135,8 @@ export function mintInvite(ctx: ClientContext, myWriteCap: SecretInput, displayN
   );
 }
 
-/** @internal Writes the joiner's payload into box 0 (again, after a crash: an identical re-write). */
-export function publishInvite(ctx: ClientContext, pending: PendingInvite, options?: RequestOptions): Observable<void> {
+/** Writes the joiner's payload into box 0 (again, after a crash: an identical re-write). */
+function publishInvite(ctx: ClientContext, pending: PendingInvite, options?: RequestOptions): Observable<void> {
   return voucherStream(ctx, pending.voucher).pipe(
     concatMap((stream) => write(ctx, stream.writeCap, stream.box0, pending.voucherPayload, options)),
     map(() => undefined),
@@ -169,8 +169,8 @@ export function invite(ctx: ClientContext, myWriteCap: SecretInput, displayName:
   );
 }
 
-/** @internal Joiner: the answer in box 1, opened; box 0 tombstoned (the invite is spent). */
-export function openAnswer(ctx: ClientContext, pending: PendingInvite, polling: Polling): Observable<AcceptedContact> {
+/** Joiner: the answer in box 1, opened; box 0 tombstoned (the invite is spent). */
+function openAnswer(ctx: ClientContext, pending: PendingInvite, polling: Polling): Observable<AcceptedContact> {
   return voucherStream(ctx, pending.voucher).pipe(
     concatMap((stream) =>
       whenWritten(ctx, stream.readCap, stream.box1, polling, 'box 1').pipe(
@@ -208,8 +208,8 @@ export function awaitAcceptance(ctx: ClientContext, pending: PendingInvite, opti
   );
 }
 
-/** @internal Inductor, before anything is written: box 0 read and verified, the answer sealed. */
-export function inductInvite(
+/** Inductor, before anything is written: box 0 read and verified, the answer sealed. */
+function inductInvite(
   ctx: ClientContext,
   voucher: SecretInput,
   card: Uint8Array,
@@ -226,19 +226,19 @@ export function inductInvite(
 }
 
 /**
- * @internal Inductor: writes the sealed answer into box 1. The first answer
+ * Inductor: writes the sealed answer into box 1. The first answer
  * wins; an identical re-write (a retry) succeeds, a different one fails
  * with `InviteClosedError`.
  */
-export function writeAnswer(ctx: ClientContext, stream: VoucherStream, sealedReply: Uint8Array): Observable<void> {
+function writeAnswer(ctx: ClientContext, stream: VoucherStream, sealedReply: Uint8Array): Observable<void> {
   return write(ctx, stream.writeCap, stream.box1, sealedReply, { failIfBoxExists: true }).pipe(
     map(() => undefined),
     catchError((error: unknown) => throwError(() => (error instanceof BoxAlreadyExistsError ? new InviteClosedError('box 1 holds another answer') : error))),
   );
 }
 
-/** @internal The inductor's view of the joiner. */
-export function joinerContact(inducted: VoucherInductResult): Contact {
+/** The inductor's view of the joiner. */
+function joinerContact(inducted: VoucherInductResult): Contact {
   return redacted({
     displayName: inducted.displayName,
     readCap: inducted.mutatedMessageReadCap,
