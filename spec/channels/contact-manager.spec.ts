@@ -145,7 +145,8 @@ describe.each(STORE_KINDS.map((kind) => [kind.name, kind] as const))('contact ex
     await expect(firstValueFrom(bobManager.acceptInvite('alice', invite, 'Bob', FAST))).rejects.toBeInstanceOf(InviteClosedError);
   });
 
-  it('names: taken ones give ContactExistsError, unknown ones ContactNotFoundError, bad ones InvalidArgumentError', async () => {
+  it('names: taken ones give ContactExistsError, unknown ones ContactNotFoundError, bad arguments InvalidArgumentError before any request', async () => {
+    const boxesBefore = sim.stats().boxes;
     await aliceManager.createChannel('carol/in');
     await expect(aliceManager.invite('carol', 'Alice')).rejects.toBeInstanceOf(ContactExistsError);
     await aliceManager.invite('dave', 'Alice');
@@ -154,11 +155,21 @@ describe.each(STORE_KINDS.map((kind) => [kind.name, kind] as const))('contact ex
     await expect(aliceManager.inviteString('nobody')).rejects.toBeInstanceOf(ContactNotFoundError);
     await expect(aliceManager.contact('dave')).rejects.toBeInstanceOf(ContactNotFoundError);
     await expect(aliceManager.invite('', 'Alice')).rejects.toBeInstanceOf(InvalidArgumentError);
+    // Every reply the daemon sends shows on events$: none may come for the bad calls below.
+    const replies: string[] = [];
+    const watch = [alice, bob].map((client) => client.events$.subscribe((event) => replies.push(event.type)));
     const notInvite = await firstValueFrom(bobManager.acceptInvite('x', 'kprx1:AAAA', 'Bob')).catch((e: unknown) => e);
     expect((notInvite as InvalidArgumentError).argument).toBe('invite');
-    const tooLong = await firstValueFrom(bobManager.acceptInvite('x', await aliceManager.inviteString('dave'), 'x'.repeat(5000))).catch((e: unknown) => e);
-    expect((tooLong as InvalidArgumentError).argument).toBe('myReply.displayName');
+    const daveInvite = await aliceManager.inviteString('dave');
+    const tooLong = await firstValueFrom(bobManager.acceptInvite('x', daveInvite, 'x'.repeat(5000))).catch((e: unknown) => e);
+    expect((tooLong as InvalidArgumentError).argument).toBe('displayName');
+    const longInvite = await aliceManager.invite('erin', 'x'.repeat(5000)).catch((e: unknown) => e);
+    expect((longInvite as InvalidArgumentError).argument).toBe('displayName');
+    await expect(aliceManager.invite('erin', 'Alice', { timeoutMs: -1 })).rejects.toBeInstanceOf(InvalidArgumentError);
+    watch.forEach((subscription) => subscription.unsubscribe());
+    expect(replies).toEqual([]);
     expect(await bobManager.list()).toEqual([]);
+    expect(sim.stats().boxes).toBe(boxesBefore + 1); // dave's box 0; nothing else was written
   });
 
   if (kind.name === 'file') {

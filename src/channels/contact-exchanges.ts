@@ -1,8 +1,11 @@
 import { concatMap, defer, map, of, throwError, type Observable } from 'rxjs';
-import type { AcceptedContact, Contact, ExchangeOptions } from '../client/contacts/contact-exchange.js';
+import { checkDisplayName } from '../client/contacts/contact-arguments.js';
+import { checkCardDisplayName } from '../client/contacts/contact-card.js';
+import { checkExchangeOptions, type AcceptedContact, type Contact, type ExchangeOptions } from '../client/contacts/contact-exchange.js';
 import { encodeInvite, parseInvite } from '../client/contacts/invite-code.js';
 import type { PendingInvite } from '../client/contacts/pending-invite.js';
 import type { RequestOptions } from '../client/request-engine.js';
+import { checkRequestOptions } from '../client/validate-options.js';
 import { bytesEqual } from '../core/hex.js';
 import { WireSizes } from '../wire/constants.js';
 import { readCapOfWriteCap } from '../wire/read-cap-of.js';
@@ -92,7 +95,10 @@ export class ContactExchanges {
   invite(name: string, displayName: string, options?: RequestOptions): Observable<string> {
     const { client, journal, random } = this.layer;
     return defer(() => {
+      // Every argument checked before the first request (the keypair).
       checkContactName(name);
+      checkDisplayName({ state: () => client.state }, 'displayName', displayName);
+      checkRequestOptions(options);
       return journal.transaction$((tx) => requireFree(tx, name)).pipe(
         concatMap(() => client.newKeypair(random(WireSizes.seed))),
         concatMap((keys) => client.invite(keys.writeCap, displayName, options)),
@@ -131,6 +137,8 @@ export class ContactExchanges {
     return defer(() => {
       checkContactName(name);
       const voucher = parseInvite(invite).exposeBytes();
+      checkCardDisplayName({ state: () => client.state }, 'displayName', displayName);
+      checkExchangeOptions(options);
       return journal.transaction$((tx) => tx.exchange(name)).pipe(
         concatMap((stored) => {
           // A resume (same name, same invite): write the stored answer again.

@@ -33,12 +33,16 @@ const FIXED = HEAD + WireSizes.readCap + WireSizes.messageBoxIndex;
 export function checkContactCard(ctx: Pick<ClientContext, 'state'>, name: string, card: unknown): Uint8Array {
   if (card === null || typeof card !== 'object' || Array.isArray(card)) throw new InvalidArgumentError(name, `expected a contact card object, got ${describeValue(card)}`);
   const { displayName, readCap, startIndex } = card as Partial<ContactCard>;
-  checkText(`${name}.displayName`, displayName);
+  checkCardDisplayName(ctx, `${name}.displayName`, displayName);
   checkReadCap(`${name}.readCap`, readCap);
   if (startIndex !== undefined) checkIndex(`${name}.startIndex`, startIndex);
-  const encoded = encodeContactCard(card as ContactCard);
-  checkWhoReply(ctx, `${name}.displayName`, encoded);
-  return encoded;
+  return encodeContactCard(card as ContactCard);
+}
+
+/** A card's display name (the argument `name`): well-formed, and short enough for the sealed card to fit in box 1. */
+export function checkCardDisplayName(ctx: Pick<ClientContext, 'state'>, name: string, displayName: unknown): string {
+  checkWhoReply(ctx, name, new Uint8Array(FIXED + checkText(name, displayName)));
+  return displayName as string;
 }
 
 /** The card's bytes (see the layout above). */

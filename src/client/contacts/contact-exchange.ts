@@ -87,13 +87,14 @@ interface VoucherStream {
   readonly box1: Uint8Array;
 }
 
-interface Polling {
+export interface Polling {
   readonly initialDelayMs: number;
   readonly maxDelayMs: number;
   readonly timeoutMs: number | undefined;
 }
 
-function checkExchangeOptions(options: ExchangeOptions | undefined): Polling {
+/** `options` of a call that polls, checked, with the polling defaults filled in. */
+export function checkExchangeOptions(options: ExchangeOptions | undefined): Polling {
   const checked = checkRequestOptions(options);
   const initialDelayMs = checkDelayMs('options.initialDelayMs', checked.initialDelayMs, 2000);
   return { initialDelayMs, maxDelayMs: Math.max(initialDelayMs, checkDelayMs('options.maxDelayMs', checked.maxDelayMs, 60_000)), timeoutMs: checked.timeoutMs };
