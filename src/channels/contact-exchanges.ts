@@ -211,8 +211,12 @@ export class ContactExchanges {
    */
   private commit$(name: string, role: 'joiner' | 'inductor', them: Contact, mine: AcceptedContact | null): Observable<ContactRecord> {
     return this.layer.journal.transaction$((tx) => {
-      const done = tx.contact(name);
-      if (tx.exchange(name) === undefined && done !== undefined) return done;
+      if (tx.exchange(name) === undefined) {
+        // Done meanwhile (two subscribers, a resume) — or cancelled.
+        const done = tx.contact(name);
+        if (done === undefined) throw new ContactNotFoundError(name);
+        return done;
+      }
       const createdAt = this.now();
       const { sendChannel, receiveChannel } = contactChannels(name);
       if (mine !== null) {
