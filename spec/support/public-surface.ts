@@ -33,6 +33,8 @@ export interface SurfaceMember {
   readonly deprecated: boolean;
   /** Property names of the method's `options` parameter's type, if it has one. */
   readonly optionNames: readonly string[] | null;
+  /** The method's parameter names. */
+  readonly parameterNames: readonly string[];
   /** Where it is declared, `src/…:line`. */
   readonly at: string;
 }
@@ -43,6 +45,7 @@ export interface SurfaceFunction {
   readonly returns: Returns;
   readonly doc: string;
   readonly optionNames: readonly string[] | null;
+  readonly parameterNames: readonly string[];
   readonly at: string;
 }
 
@@ -108,6 +111,8 @@ function readSurface(): PublicSurface {
     return checker.getPropertiesOfType(type).map((property) => property.getName());
   };
 
+  const parameterNamesOf = (signature: ts.Signature | undefined): string[] => signature?.getParameters().map((parameter) => parameter.getName()) ?? [];
+
   const addMembers = (owner: string, ownerKind: 'class' | 'interface', type: ts.Type, isStatic: boolean): void => {
     for (const property of checker.getPropertiesOfType(type)) {
       const declaration = property.valueDeclaration ?? property.declarations?.[0];
@@ -131,6 +136,7 @@ function readSurface(): PublicSurface {
         doc,
         deprecated: /@deprecated\b/.test(doc),
         optionNames: optionNamesOf(signature),
+        parameterNames: parameterNamesOf(signature),
         at: where(declaration),
       });
     }
@@ -163,6 +169,7 @@ function readSurface(): PublicSurface {
           returns: signature ? returnsOf(signature.getReturnType()) : 'other',
           doc: docOf(symbol, declaration),
           optionNames: optionNamesOf(signature),
+          parameterNames: parameterNamesOf(signature),
           at: where(declaration),
         });
       }
