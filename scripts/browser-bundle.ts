@@ -34,6 +34,7 @@ const nodeOnlySources = [
   'transport/unix-transport.ts',
   'transport/dial-node-socket.ts',
   'transport/node-socket-stream.ts',
+  'transport/tick-batched-writer.ts',
 ].map((file) => join(src, file));
 
 const builtins = new Set(builtinModules);
