@@ -5,12 +5,15 @@
  * Small frames and headers are cut from a shared 64 KiB slab instead of
  * each getting an ArrayBuffer of its own, and a small body is copied behind
  * its header so that the transport writes one buffer instead of two.
- * Measured in the P1 CPU profiles: a fresh 4-byte array per frame (plus
- * the DataView that wrote it) and the second buffer Node's socket then
- * handles cost about half a microsecond of every local request — a few
- * percent of the client's ~30 µs per request at 64 in flight. Pieces are
- * never reused: a slab lives as long as any piece cut from it, so a frame
- * handed to a socket stays intact however long the socket holds it.
+ * Measured (a micro-benchmark on the 2-core VM of bench/RESULTS.md, under
+ * load): a header from the slab costs 55–100 ns, a fresh 4-byte array with
+ * the DataView that wrote it 0.7–1.3 µs; writing a 300-byte request as one
+ * packed buffer instead of `[header, body]` takes its socket write from
+ * 1.6–2.0 to 1.3–1.4 µs of CPU. Together a few percent of the client's
+ * ~30 µs per local request at 64 in flight (bench P1), where the P1 CPU
+ * profiles first showed them. Pieces are never reused: a slab lives as long
+ * as any piece cut from it, so a frame handed to a socket stays intact
+ * however long the socket holds it.
  */
 
 const SLAB_BYTES = 64 * 1024;

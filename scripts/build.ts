@@ -1,20 +1,31 @@
 /**
- * `npm run build` (after tsc): writes dist/browser-bundle.js, the
- * Node-free browser entry (see browser-bundle.ts for why). A name of its
- * own, not tsc's dist/browser.js, so that a later plain `tsc` build (as
- * `npm run demo` does) cannot overwrite it with the unbundled module.
- * `npm run build:example`: also builds examples/browser/dist/app.js.
+ * `npm run build`, after tsc: the steps that tsc cannot do.
  *
- *   npx tsx scripts/build-browser.ts [--example] [--dist DIR]
+ * - dist/wire/cbor-library.js becomes a bundle of cbor-x's plain entries
+ *   (bundle-cbor.ts): the package depends on no cbor-x;
+ * - dist/browser-bundle.js, the Node-free browser entry (see
+ *   browser-bundle.ts for why). A name of its own, not tsc's
+ *   dist/browser.js, so that a later plain `tsc` build cannot overwrite it
+ *   with the unbundled module.
+ *
+ * `npm run build:example` (`--example`) also builds
+ * examples/browser/dist/app.js.
+ *
+ *   npx tsx scripts/build.ts [--example] [--dist DIR]
  *
  * `--dist DIR` builds into another dist directory (the packaging spec
  * stages a package there without touching the repository's dist/).
  */
 import { join, relative } from 'node:path';
 import { buildBrowserEntry, buildExamplePage, repoRoot } from './browser-bundle.js';
+import { bundleCborLibrary } from './bundle-cbor.js';
 
 const distAt = process.argv.indexOf('--dist');
 const dist = distAt >= 0 ? process.argv[distAt + 1]! : join(repoRoot, 'dist');
+
+await bundleCborLibrary(dist);
+console.log(`cbor-x: ${relative(repoRoot, join(dist, 'wire', 'cbor-library.js'))} (bundled, with its licence)`);
+
 const outfile = join(dist, 'browser-bundle.js');
 await buildBrowserEntry({ outfile });
 console.log(`browser build: ${relative(repoRoot, outfile)} (no Node built-ins)`);
