@@ -15,9 +15,13 @@
  *
  * `--dist DIR` builds into another dist directory (the packaging spec
  * stages a package there without touching the repository's dist/).
+ * Otherwise the build ends by touching `.cache/build-stamp`, which
+ * `npm run demo` compares with the sources (scripts/demo.ts).
  */
-import { join, relative } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { buildBrowserEntry, buildExamplePage, repoRoot } from './browser-bundle.js';
+import { BUILD_STAMP } from './build-stamp.js';
 import { bundleCborLibrary } from './bundle-cbor.js';
 
 const distAt = process.argv.indexOf('--dist');
@@ -29,6 +33,12 @@ console.log(`cbor-x: ${relative(repoRoot, join(dist, 'wire', 'cbor-library.js'))
 const outfile = join(dist, 'browser-bundle.js');
 await buildBrowserEntry({ outfile });
 console.log(`browser build: ${relative(repoRoot, outfile)} (no Node built-ins)`);
+
+// The repository's dist/ is complete now (scripts/demo.ts builds again only when a source is newer).
+if (distAt < 0) {
+  mkdirSync(dirname(join(repoRoot, BUILD_STAMP)), { recursive: true });
+  writeFileSync(join(repoRoot, BUILD_STAMP), `${new Date().toISOString()}\n`);
+}
 
 if (process.argv.includes('--example')) {
   const page = join(repoRoot, 'examples', 'browser', 'dist', 'app.js');
