@@ -65,7 +65,7 @@ export function packFrame(body: Uint8Array, maxBody: number = WireSizes.maxFrame
 
 /**
  * One contiguous frame (header ‖ body) in a buffer of its own. Copies the
- * body; prefer {@link frameBuffers} on hot paths.
+ * body; prefer {@link frameHeader} plus a vectored write on hot paths.
  */
 export function encodeFrame(body: Uint8Array, maxBody: number = WireSizes.maxFrameBody): Uint8Array {
   const frame = new Uint8Array(WireSizes.frameHeader + body.length);
