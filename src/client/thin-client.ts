@@ -159,12 +159,9 @@ export class ThinClient {
       requests: this.requests,
       ids: this.ids,
       scheduler,
-      logger: this.logger,
-      randomFraction: this.randomFraction,
       state: () => this.session.state,
       state$: this.session.state$,
       randomBytes: random,
-      pkiDocument: () => this.documentSubject.value,
     };
     this.events$ = this.eventsSubject.asObservable();
     this.state$ = this.session.state$;
