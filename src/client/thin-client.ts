@@ -345,10 +345,10 @@ export class ThinClient {
 
   /**
    * Sends `payload` to a service with a fresh SURB, emits the reply payload
-   * and completes. Fails with
-   * `OfflineError` when the daemon is offline, `MessageSendError` when the
-   * daemon could not send, and `RequestTimeoutError` when no reply came
-   * before the daemon dropped its SURB (or before `options.timeoutMs`).
+   * and completes. Fails with `OfflineError` when the daemon is offline,
+   * `MessageSendError` when the daemon could not send, and
+   * `RequestTimeoutError` when no reply came before the daemon dropped its
+   * SURB (or before `options.timeoutMs`).
    *
    * The reply payload is the whole decrypted SURB payload, which for the
    * echo service is the zero-padded request: compare prefixes.
