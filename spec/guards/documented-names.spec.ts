@@ -26,8 +26,8 @@ const OUTSIDE_NAMES = new Set([
   'firstValueFrom', 'lastValueFrom', 'share', 'shareReplay', 'defer', 'switchMap', 'concatMap', 'mergeMap', 'catchError', 'takeUntil', 'scan', 'retry', 'timeout', 'subscribe', 'unsubscribe', 'pipe', 'finalize',
   // JavaScript and the platforms
   'null', 'undefined', 'true', 'false', 'async', 'await', 'globalThis', 'require', 'import', 'console', 'crypto', 'util', 'inspect', 'window',
-  // Jest
-  'toEqual',
+  // Jest, package.json
+  'toEqual', 'devDependencies', 'peerDependencies', 'optionalDependencies',
   // The daemon's and upstream's Go source (struct tags, nil, function names)
   'omitempty', 'nil', 'copyCommandError', 'eventSinkWorker',
 ]);
