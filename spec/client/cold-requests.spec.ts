@@ -1,5 +1,5 @@
-import { firstValueFrom, forkJoin, map, shareReplay } from 'rxjs';
-import { connectByteStream, type ByteStream } from 'katzenpost-rx';
+import { firstValueFrom, forkJoin, shareReplay } from 'rxjs';
+import { frameCounter } from '../support/frame-counter.js';
 import { seedOf, text, utf8, withSim } from '../howto/support/howto-env.js';
 
 /**
@@ -9,16 +9,7 @@ import { seedOf, text, utf8, withSim } from '../howto/support/howto-env.js';
  * request is one frame written.
  */
 describe('cold requests, and sharing one result', () => {
-  let framesSent = 0;
-  const countWrites = (stream: ByteStream): ByteStream => ({
-    chunks$: stream.chunks$,
-    close: () => stream.close(),
-    write: (buffers) => {
-      framesSent++;
-      stream.write(buffers);
-    },
-  });
-  const counting = { socketFactory: (dial: Parameters<typeof connectByteStream>[0]) => connectByteStream(dial).pipe(map(countWrites)) };
+  const counter = frameCounter();
 
   it('two subscriptions to one read are two reads; shareReplay makes them one', () =>
     withSim(
@@ -28,21 +19,21 @@ describe('cold requests, and sharing one result', () => {
         await firstValueFrom(client.write(writeCap, firstMessageIndex, utf8('profile')));
 
         const read$ = client.read(readCap, firstMessageIndex);
-        let before = framesSent;
+        let before = counter.frames();
         const twice = await firstValueFrom(forkJoin([read$, read$]));
-        const coldFrames = framesSent - before;
+        const coldFrames = counter.frames() - before;
 
         const shared$ = client.read(readCap, firstMessageIndex).pipe(shareReplay({ bufferSize: 1, refCount: false }));
-        before = framesSent;
+        before = counter.frames();
         const header = await firstValueFrom(shared$);
         const sidebar = await firstValueFrom(shared$); // a late subscriber: served from the replay
-        const sharedFrames = framesSent - before;
+        const sharedFrames = counter.frames() - before;
 
         expect([...twice, header, sidebar].map(text)).toEqual(['profile', 'profile', 'profile', 'profile']);
         // A read is two requests (encrypt_read, then its ARQ): twice that when cold, once when shared.
         expect({ coldFrames, sharedFrames }).toEqual({ coldFrames: 4, sharedFrames: 2 });
       },
       {},
-      counting,
+      { socketFactory: counter.socketFactory },
     ));
 });

@@ -18,36 +18,33 @@ export const ENTRY_POINTS = ['src/index.ts', 'src/sim/index.ts', 'src/testing/in
 /** What a member or function gives back, as far as the conventions care. */
 export type Returns = 'observable' | 'promise' | 'other';
 
-/** One public member (method, property, accessor) of an exported class or interface. */
-export interface SurfaceMember {
-  /** `ThinClient`, `Outbox`, `SimulatorHandle` … */
-  readonly owner: string;
-  readonly ownerKind: 'class' | 'interface';
+/** What the conventions look at in a function or a member. */
+export interface SurfaceItem {
   readonly name: string;
-  readonly kind: 'method' | 'property';
-  readonly isStatic: boolean;
-  /** For methods: what a call returns; for properties: what the property holds. */
+  /** For functions and methods: what a call returns; for properties: what the property holds. */
   readonly returns: Returns;
   /** The doc comment's text, tags included (`@example` code too). */
   readonly doc: string;
-  readonly deprecated: boolean;
-  /** Property names of the method's `options` parameter's type, if it has one. */
+  /** Property names of the `options` parameter's type, if there is one. */
   readonly optionNames: readonly string[] | null;
-  /** The method's parameter names. */
+  /** The parameter names (none for properties). */
   readonly parameterNames: readonly string[];
   /** Where it is declared, `src/…:line`. */
   readonly at: string;
 }
 
-/** One exported function. */
-export interface SurfaceFunction {
-  readonly name: string;
-  readonly returns: Returns;
-  readonly doc: string;
-  readonly optionNames: readonly string[] | null;
-  readonly parameterNames: readonly string[];
-  readonly at: string;
+/** One public member (method, property, accessor) of an exported class or interface. */
+export interface SurfaceMember extends SurfaceItem {
+  /** `ThinClient`, `Outbox`, `SimulatorHandle` … */
+  readonly owner: string;
+  readonly ownerKind: 'class' | 'interface';
+  readonly kind: 'method' | 'property';
+  readonly isStatic: boolean;
+  readonly deprecated: boolean;
 }
+
+/** One exported function. */
+export type SurfaceFunction = SurfaceItem;
 
 /** An exported interface or type alias with a doc comment (options types, results, events). */
 export interface SurfaceType {
