@@ -1,5 +1,5 @@
 import { catchError, firstValueFrom, isObservable, of, switchMap, type Observable } from 'rxjs';
-import { InvalidArgumentError, ThinClient, connectByteStream, type ByteStream } from 'katzenpost-rx';
+import { ConfigError, InvalidArgumentError, ThinClient, connectByteStream, connectTcp, connectUnix, connectWebSocket, type ByteStream } from 'katzenpost-rx';
 import type { SimulatorHandle } from 'katzenpost-rx/sim';
 import { frameCounter } from '../support/frame-counter.js';
 import { publicSurface, type Returns } from '../support/public-surface.js';
@@ -395,6 +395,15 @@ describe('the public surface follows the naming rule', () => {
       expect({ member: member.name, replacement }).toEqual({ member: member.name, replacement: expect.any(String) });
       expect(members.some((m) => m.owner === member.owner && m.name === replacement && !m.deprecated)).toBe(true);
     }
+  });
+
+  it.each([
+    ['connectByteStream', () => connectByteStream({} as never)],
+    ['connectTcp', () => connectTcp({ address: 'no port here' })],
+    ['connectUnix', () => connectUnix({ address: '' })],
+    ['connectWebSocket', () => connectWebSocket({ address: 'http://not-a-ws-url' })],
+  ])('the exported Observable function %s delivers a bad dial as a ConfigError on subscribe', async (_name, call) => {
+    expect(await outcome(call, 'observable')).toBeInstanceOf(ConfigError);
   });
 
   it('every request method of ThinClient says it is cold (each subscription is one request)', () => {
