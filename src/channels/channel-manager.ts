@@ -1,20 +1,37 @@
-import { defer, type Observable } from 'rxjs';
+import { concatMap, defer, firstValueFrom, lastValueFrom, map, toArray, type Observable } from 'rxjs';
 import type { ThinClient } from '../client/thin-client.js';
+import { WireSizes } from '../wire/constants.js';
 import { Channel } from './channel.js';
-import { ChannelEngine, type ChannelManagerOptions, type RecoveryReport } from './channel-engine.js';
+import { checkChannelName, type CopyItem } from './channel-arguments.js';
+import { ChannelLayer, type ChannelManagerOptions } from './channel-layer.js';
 import type { ChannelStore } from './channel-store.js';
-import type { ChannelInfo, SentMessage } from './channel-types.js';
+import type { ChannelInfo, ChannelRecord, SentMessage } from './channel-types.js';
+import { parseReadCapability } from './read-capability.js';
+
+/** What `recover()` did. */
+export interface RecoveryReport {
+  /** Outbox entries found at the start. */
+  readonly entries: number;
+  /** The sends it completed, in commit order. */
+  readonly sent: SentMessage[];
+}
 
 /**
  * Persistent Pigeonhole channels over a `ThinClient` and a
  * `ChannelStore`: capabilities, indices, an outbox of prepared sends, and
  * the received and sent histories all live in the store, so a restart
  * resumes exactly where the last run stopped — nothing lost, nothing sent
- * twice, no box reused (the rules are spelled out on `ChannelEngine`).
+ * twice, no box reused (the rules are spelled out on `ChannelJournal`).
  *
- * Call {@link recover} after opening: it re-sends whatever a crash left in
- * the outbox. Sends on a channel never overtake its queued entries, with or
- * without it.
+ * Sending is Observable: `channel.send(…)`, `copySend(…)`, the tombstones
+ * and `recover$()` are cold — subscribing transmits, unsubscribing cancels
+ * at the daemon and leaves the operation queued for `recover()`. The
+ * Promise methods are the edge for code that wants them: store queries,
+ * channel creation, and `recover()`.
+ *
+ * Call {@link recover} after opening: it re-sends whatever a crash (or a
+ * cancel) left in the outbox. Sends on a channel never overtake its queued
+ * entries, with or without it.
  *
  * @example
  * const client = await ThinClient.connect(await loadConfig('thinclient.toml'));
@@ -28,38 +45,74 @@ import type { ChannelInfo, SentMessage } from './channel-types.js';
  * fromAlice.messages$().subscribe((m) => show(m));
  */
 export class ChannelManager {
-  private readonly engine: ChannelEngine;
+  private readonly layer: ChannelLayer;
 
   constructor(client: ThinClient, store: ChannelStore, options: ChannelManagerOptions = {}) {
-    this.engine = new ChannelEngine(client, store, options);
+    this.layer = new ChannelLayer(client, store, options);
   }
 
   /** Creates an owned channel (write + read) with a fresh keypair. Rejects with `ChannelExistsError` if the name is taken. */
-  async createChannel(name: string): Promise<Channel> {
-    const record = await this.engine.create(name);
-    return new Channel(this.engine, record.name, true);
+  createChannel(name: string): Promise<Channel> {
+    const { client, journal, locks, random } = this.layer;
+    const created$ = defer(() =>
+      locks.hold$([checkChannelName(name)], () =>
+        journal.requireFree$(name).pipe(
+          concatMap(() => client.newKeypair(random(WireSizes.seed))),
+          concatMap((keys) =>
+            journal.insertChannel$({
+              name,
+              owned: true,
+              // The store persists the bytes themselves (it is created 0600).
+              writeCap: keys.writeCap.exposeBytes(),
+              readCap: keys.readCap,
+              firstIndex: keys.firstMessageIndex,
+              firstPosition: 0,
+              writeIndex: keys.firstMessageIndex,
+              writePosition: 0,
+              readIndex: keys.firstMessageIndex,
+              readPosition: 0,
+            }),
+          ),
+        ),
+      ),
+    );
+    return this.handle(created$);
   }
 
   /** Imports a read-only channel from a shared `kprx1:` read capability string (`ReadCapabilityFormatError` on garbage). */
-  async importChannel(name: string, readCapability: string): Promise<Channel> {
-    const record = await this.engine.import(name, readCapability);
-    return new Channel(this.engine, record.name, false);
+  importChannel(name: string, readCapability: string): Promise<Channel> {
+    const imported$ = defer(() => {
+      checkChannelName(name);
+      const { readCap, startIndex } = parseReadCapability(readCapability);
+      return this.layer.journal.insertChannel$({
+        name,
+        owned: false,
+        writeCap: null,
+        readCap,
+        firstIndex: startIndex,
+        firstPosition: 0,
+        writeIndex: null,
+        writePosition: 0,
+        readIndex: startIndex,
+        readPosition: 0,
+      });
+    });
+    return this.handle(imported$);
   }
 
   /** A handle on a stored channel; rejects with `ChannelNotFoundError`. */
-  async get(name: string): Promise<Channel> {
-    const record = await this.engine.record(name);
-    return new Channel(this.engine, record.name, record.owned);
+  get(name: string): Promise<Channel> {
+    return this.handle(this.layer.journal.channel$(name));
   }
 
   /** Every stored channel, by name (no write capabilities). */
   list(): Promise<ChannelInfo[]> {
-    return this.engine.list();
+    return firstValueFrom(this.layer.journal.list$());
   }
 
   /** Deletes a channel, its histories and its queued sends. */
   delete(name: string): Promise<void> {
-    return this.engine.delete(name);
+    return firstValueFrom(this.layer.journal.delete$(name));
   }
 
   /**
@@ -67,26 +120,44 @@ export class ChannelManager {
    * commits them, channel by channel in order (channels in parallel).
    * Resolves when the outbox is empty; rejects with the first
    * `OutboxDeliveryError` otherwise (entries stay queued; call again).
-   * Waits while the daemon is offline.
+   * Waits while the daemon is offline. The Promise edge of {@link recover$}.
    */
-  recover(): Promise<RecoveryReport> {
-    return this.engine.recover();
+  async recover(): Promise<RecoveryReport> {
+    const { entries } = await firstValueFrom(this.layer.journal.outboxChannels$());
+    const sent = await lastValueFrom(this.recover$().pipe(toArray()));
+    return { entries, sent: sent.sort((a, b) => a.id - b.id) };
+  }
+
+  /**
+   * Recovery as a stream: each sent record as an outbox entry is
+   * committed, channels in parallel, each in order; completes when the
+   * outbox is empty, or fails with the first failure once every channel is
+   * done. Unsubscribing cancels the transmissions in flight (their entries
+   * stay queued).
+   */
+  recover$(): Observable<SentMessage> {
+    return this.layer.transmitter.recover$();
   }
 
   /**
    * Writes payloads to several owned channels atomically through one
    * courier copy command: either every channel gets its boxes or none
-   * does. Queued and recovered like a send. Emits the sent records, one per
-   * channel in the given order.
+   * does. Queued and recovered like a send, cancelled by unsubscribing
+   * like a send. Emits the sent records, one per channel in the given
+   * order.
    *
    * @example
    * await firstValueFrom(manager.copySend([{ channel: 'a', payload: x }, { channel: 'b', payload: y }]));
    */
-  copySend(items: readonly { readonly channel: string; readonly payload: Uint8Array }[]): Observable<SentMessage[]> {
-    return defer(async () => {
-      const entry = await this.engine.prepareCopy(items);
-      const sent = await this.engine.deliver(items[0]!.channel, entry);
-      return items.map((item) => sent.find((s) => s.channel === item.channel)).filter((s): s is SentMessage => s !== undefined);
-    });
+  copySend(items: readonly CopyItem[]): Observable<SentMessage[]> {
+    const { preparer, transmitter } = this.layer;
+    return preparer.copy$(items).pipe(
+      concatMap((entry) => transmitter.deliver$(entry.slots[0]!.channel, entry.seq)),
+      map((sent) => items.map((item) => sent.find((s) => s.channel === item.channel)).filter((s): s is SentMessage => s !== undefined)),
+    );
+  }
+
+  private handle(record$: Observable<ChannelRecord>): Promise<Channel> {
+    return firstValueFrom(record$.pipe(map((record) => new Channel(this.layer, record.name, record.owned))));
   }
 }

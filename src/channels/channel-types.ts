@@ -99,6 +99,18 @@ export interface OutboxEntry {
   readonly lastError: string | null;
 }
 
+/** A queued operation as `pending()` shows it: no ciphertexts, no secrets. */
+export interface PendingSend {
+  readonly seq: number;
+  readonly kind: 'message' | 'tombstone' | 'copy';
+  readonly position: number;
+  readonly count: number;
+  /** Transmissions that ended in an error (a cancel by unsubscribing is not one). */
+  readonly attempts: number;
+  readonly lastError: string | null;
+  readonly createdAt: number;
+}
+
 /** What {@link StoreTransaction.insertOutbox} takes: an entry before the store numbers it. */
 export type NewOutboxEntry = Omit<OutboxEntry, 'seq'>;
 

@@ -1,11 +1,12 @@
-import { defer, from, mergeMap, Observable, type Observable as ObservableType } from 'rxjs';
-import type { ChannelEngine, MessagesOptions, PendingSend } from './channel-engine.js';
-import type { ChannelInfo, HistoryQuery, ReceivedMessage, SentMessage } from './channel-types.js';
+import { concatMap, firstValueFrom, map, type Observable } from 'rxjs';
+import type { ChannelLayer } from './channel-layer.js';
+import { channelMessages$, type MessagesOptions } from './channel-messages.js';
+import type { ChannelInfo, HistoryQuery, PendingSend, ReceivedMessage, SentMessage } from './channel-types.js';
 import { encodeReadCapability } from './read-capability.js';
 
 /** A queued (not yet transmitted) send, as `prepare` reports it. */
 export interface PreparedSend {
-  /** The outbox entry: transmitted by `flush()`, `recover()` or the next `send()` on this channel. */
+  /** The outbox entry: transmitted by `flush$()`, `recover()` or the next `send()` on this channel. */
   readonly seq: number;
   /** The box position reserved for it. */
   readonly position: number;
@@ -16,6 +17,9 @@ export interface PreparedSend {
  * call reads the store — so handles never go stale and can be dropped and
  * re-obtained freely (`manager.get(name)`).
  *
+ * Sending methods are cold Observables: subscribing sends, unsubscribing
+ * cancels (see {@link send}). Store queries return Promises.
+ *
  * @example
  * const inbox = await manager.createChannel('inbox');
  * const sent = await firstValueFrom(inbox.send(new TextEncoder().encode('hello')));
@@ -24,7 +28,7 @@ export interface PreparedSend {
 export class Channel {
   /** @internal Use `ChannelManager.createChannel` / `importChannel` / `get`. */
   constructor(
-    private readonly engine: ChannelEngine,
+    private readonly layer: ChannelLayer,
     /** The channel's name in its store. */
     readonly name: string,
     /** Whether we can write it (created here) or only read it (imported). */
@@ -33,7 +37,7 @@ export class Channel {
 
   /** The stored state: indices, positions, pending count — never the write capability. */
   info(): Promise<ChannelInfo> {
-    return this.engine.info(this.name);
+    return firstValueFrom(this.layer.journal.info$(this.name));
   }
 
   /**
@@ -41,10 +45,13 @@ export class Channel {
    * `encodeReadCapability`). `from: 'first'` (default) lets the reader read
    * the whole channel; `'next'` only what is written from now on.
    */
-  async shareReadCapability(options: { readonly from?: 'first' | 'next' } = {}): Promise<string> {
-    const record = await this.engine.record(this.name);
-    const startIndex = options.from === 'next' ? (await this.engine.nextWrite(this.name)).index : record.firstIndex;
-    return encodeReadCapability({ readCap: record.readCap, startIndex });
+  shareReadCapability(options: { readonly from?: 'first' | 'next' } = {}): Promise<string> {
+    const { journal } = this.layer;
+    const share$ =
+      options.from === 'next'
+        ? journal.reserve$([this.name]).pipe(map(([next]) => encodeReadCapability({ readCap: next!.record.readCap, startIndex: next!.tail.index })))
+        : journal.channel$(this.name).pipe(map((record) => encodeReadCapability({ readCap: record.readCap, startIndex: record.firstIndex })));
+    return firstValueFrom(share$);
   }
 
   /**
@@ -52,76 +59,87 @@ export class Channel {
    * box. Emits the sent record once the write is confirmed **and** the
    * advanced index is persisted, then completes.
    *
-   * Crash-safe (see `ChannelEngine`): the message is queued in the outbox
+   * Crash-safe (see `ChannelJournal`): the message is queued in the outbox
    * with its exact ciphertext before it is transmitted, earlier queued
    * entries of this channel go first, and after a restart `recover()`
    * re-sends it to the same box. If transmission fails after queuing, the
    * error is an `OutboxDeliveryError`: the message is still queued and must
-   * not be sent again. Unsubscribing stops the report, not the send.
+   * not be sent again.
+   *
+   * Unsubscribing cancels. Before the message is queued: nothing is stored
+   * and nothing sent. After: the daemon request in flight is cancelled at
+   * the daemon and the entry stays queued with its ciphertext and its box
+   * reserved — `recover()`, `flush$()` or the next send delivers it, once;
+   * `pending()` shows it meanwhile. (Once the commit transaction has
+   * started, the send completes and is in `sentHistory()`.)
    */
-  send(plaintext: Uint8Array): ObservableType<SentMessage> {
-    return defer(() => from(this.engine.send(this.name, plaintext)));
+  send(plaintext: Uint8Array): Observable<SentMessage> {
+    const { preparer, transmitter } = this.layer;
+    return preparer.message$(this.name, plaintext).pipe(
+      concatMap((entry) => transmitter.deliver$(this.name, entry.seq)),
+      map((sent) => sent[0]!),
+    );
   }
 
   /**
    * Queues a message without transmitting it ("prepare offline"): the
    * local encryption runs now (the daemon needs no mixnet for it), the
-   * entry is durable, and `flush()`, `recover()` or the next `send()`
+   * entry is durable, and `flush$()`, `recover()` or the next `send()`
    * transmits it.
    */
-  prepare(plaintext: Uint8Array): ObservableType<PreparedSend> {
-    return defer(async () => {
-      const entry = await this.engine.prepareMessage(this.name, plaintext);
-      return { seq: entry.seq, position: entry.slots[0]!.position };
-    });
+  prepare(plaintext: Uint8Array): Observable<PreparedSend> {
+    return this.layer.preparer.message$(this.name, plaintext).pipe(map((entry) => ({ seq: entry.seq, position: entry.slots[0]!.position })));
   }
 
-  /** Transmits this channel's queued entries in order, emitting each sent record; completes when they are done. */
-  flush(): ObservableType<SentMessage> {
-    return new Observable<SentMessage>((subscriber) => {
-      let active = true;
-      this.engine.flush(this.name, (sent) => active && subscriber.next(sent)).then(
-        () => subscriber.complete(),
-        (error: unknown) => subscriber.error(error),
-      );
-      return () => {
-        active = false;
-      };
-    });
+  /** Transmits this channel's queued entries in order, emitting each sent record; completes when they are done. Unsubscribing cancels (they stay queued). */
+  flush$(): Observable<SentMessage> {
+    return this.layer.transmitter.flush$(this.name);
+  }
+
+  /** @deprecated Renamed {@link flush$} (it emits many values); this alias goes in the next minor version. */
+  flush(): Observable<SentMessage> {
+    return this.flush$();
   }
 
   /** The queued entries of this channel (no ciphertexts). */
   pending(): Promise<PendingSend[]> {
-    return this.engine.pending(this.name);
+    return firstValueFrom(this.layer.journal.pending$(this.name));
   }
 
-  /** Tombstones the next box (advancing past it), through the outbox like a send. */
-  tombstoneCurrent(): ObservableType<SentMessage> {
-    return this.tombstoneRange(1);
+  /** Tombstones the next box (advancing past it), through the outbox like a send, cancelled like a send. */
+  tombstoneCurrent(): Observable<SentMessage> {
+    return this.tombstoneRange$(1);
   }
 
-  /** Tombstones the next `count` boxes (`tombstoneRange`), emitting each as it is confirmed. */
-  tombstoneRange(count: number): ObservableType<SentMessage> {
-    return defer(() => from(this.engine.prepareTombstones(this.name, count))).pipe(
-      mergeMap((entries) => from(entries)),
-      mergeMap((entry) => from(this.engine.deliver(this.name, entry)), 1),
-      mergeMap((sent) => from(sent)),
+  /** Tombstones the next `count` boxes (`tombstoneRange`), emitting each as it is confirmed. Unsubscribing cancels (the rest stay queued). */
+  tombstoneRange$(count: number): Observable<SentMessage> {
+    const { preparer, transmitter } = this.layer;
+    return preparer.tombstones$(this.name, count).pipe(
+      concatMap((entries) => entries),
+      concatMap((entry) => transmitter.deliver$(this.name, entry.seq)),
+      concatMap((sent) => sent),
     );
+  }
+
+  /** @deprecated Renamed {@link tombstoneRange$} (it emits many values); this alias goes in the next minor version. */
+  tombstoneRange(count: number): Observable<SentMessage> {
+    return this.tombstoneRange$(count);
   }
 
   /**
    * Writes `payload` (up to 10 MiB) atomically through a courier copy
    * command: all its boxes appear, or none. Boxes hold
-   * `MaxPlaintextPayloadLength − 4` bytes each on this path. Queued and
-   * recovered like a send. See `ChannelManager.copySend` for several
-   * channels at once.
+   * `MaxPlaintextPayloadLength − 4` bytes each on this path. Queued,
+   * recovered and cancelled like a send (unsubscribing cancels the
+   * temporary channel's writes or the copy command at the daemon). See
+   * `ChannelManager.copySend` for several channels at once.
    */
-  copySend(payload: Uint8Array): ObservableType<SentMessage> {
-    return defer(async () => {
-      const entry = await this.engine.prepareCopy([{ channel: this.name, payload }]);
-      const [sent] = await this.engine.deliver(this.name, entry);
-      return sent!;
-    });
+  copySend(payload: Uint8Array): Observable<SentMessage> {
+    const { preparer, transmitter } = this.layer;
+    return preparer.copy$([{ channel: this.name, payload }]).pipe(
+      concatMap((entry) => transmitter.deliver$(this.name, entry.seq)),
+      map((sent) => sent[0]!),
+    );
   }
 
   /**
@@ -135,13 +153,13 @@ export class Channel {
    * @example
    * channel.messages$().pipe(concatMap(async (m) => { await handle(m); await channel.markRead(m.id); })).subscribe();
    */
-  messages$(options?: MessagesOptions): ObservableType<ReceivedMessage> {
-    return this.engine.messages$(this.name, options);
+  messages$(options?: MessagesOptions): Observable<ReceivedMessage> {
+    return channelMessages$(this.layer.client, this.layer.journal, this.name, options);
   }
 
   /** Stored received messages (oldest first unless `order: 'desc'`). */
   history(query?: HistoryQuery): Promise<ReceivedMessage[]> {
-    return this.engine.store.transaction((tx) => tx.received(this.name, query));
+    return firstValueFrom(this.layer.journal.received$(this.name, query));
   }
 
   /** Stored received messages not yet marked read. */
@@ -152,7 +170,7 @@ export class Channel {
   /** Marks messages read (or unread with `read = false`); returns how many changed. */
   markRead(ids: number | readonly number[], read = true): Promise<number> {
     const list = typeof ids === 'number' ? [ids] : ids;
-    return this.engine.store.transaction((tx) => tx.setRead(this.name, list, read));
+    return firstValueFrom(this.layer.journal.setRead$(this.name, list, read));
   }
 
   /** Marks messages unread again. */
@@ -162,6 +180,6 @@ export class Channel {
 
   /** Confirmed sends of this channel. */
   sentHistory(query?: HistoryQuery): Promise<SentMessage[]> {
-    return this.engine.store.transaction((tx) => tx.sent(this.name, query));
+    return firstValueFrom(this.layer.journal.sent$(this.name, query));
   }
 }

@@ -3,7 +3,9 @@
  * order. A crash (or a `SIGKILL`) can only ever land between two of them,
  * since every store transaction is atomic; the crash tests stop a child
  * process at each one and check that nothing is lost, duplicated or
- * overwritten.
+ * overwritten. Unsubscribing from a send stops it the same way — between
+ * two transactions — and cancels the daemon request in flight: the journal
+ * is then what a crash at the last step reached leaves.
  *
  * Send:
  * - `send:prepared` — the envelope is encrypted (`encryptWrite`), nothing

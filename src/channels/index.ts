@@ -5,9 +5,12 @@
  * @packageDocumentation
  */
 export { ChannelManager } from './channel-manager.js';
+export type { RecoveryReport } from './channel-manager.js';
 export { Channel } from './channel.js';
 export type { PreparedSend } from './channel.js';
-export type { ChannelManagerOptions, MessagesOptions, PendingSend, RecoveryReport } from './channel-engine.js';
+export type { ChannelManagerOptions } from './channel-layer.js';
+export type { MessagesOptions } from './channel-messages.js';
+export type { CopyItem } from './channel-arguments.js';
 export type { ChannelStore, StoreTransaction } from './channel-store.js';
 export { MemoryChannelStore } from './memory-channel-store.js';
 export type {
@@ -20,6 +23,7 @@ export type {
   NewOutboxEntry,
   OutboxEntry,
   OutboxSlot,
+  PendingSend,
   ReceivedMessage,
   SentMessage,
 } from './channel-types.js';
