@@ -1,5 +1,18 @@
 import { catchError, firstValueFrom, isObservable, of, switchMap, type Observable } from 'rxjs';
-import { ConfigError, InvalidArgumentError, ThinClient, connectByteStream, connectTcp, connectUnix, connectWebSocket, type ByteStream } from 'katzenpost-rx';
+import {
+  Channel,
+  ChannelManager,
+  ConfigError,
+  InvalidArgumentError,
+  MemoryChannelStore,
+  ReadCapabilityFormatError,
+  ThinClient,
+  connectByteStream,
+  connectTcp,
+  connectUnix,
+  connectWebSocket,
+  type ByteStream,
+} from 'katzenpost-rx';
 import type { SimulatorHandle } from 'katzenpost-rx/sim';
 import { frameCounter } from '../support/frame-counter.js';
 import { publicSurface, type Returns } from '../support/public-surface.js';
@@ -19,7 +32,8 @@ import { startSpecSimulator } from '../support/spec-simulator.js';
  *    content, with no frame written — delivered the one way its return
  *    type implies: an Observable returned without a throw that errors on
  *    subscribe; a Promise that rejects; a synchronous method's throw.
- * 3. **Cold**: every request method of `ThinClient` says so in its doc.
+ * 3. **Cold**: every Observable-returning method (`ThinClient`, `Channel`,
+ *    `ChannelManager`) says so in its doc.
  */
 
 /**
@@ -67,26 +81,20 @@ const CARDINALITY: Readonly<Record<string, 'one' | 'many'>> = {
   'Outbox.pending$': 'many',
   'ByteStream.chunks$': 'many',
   'ChannelManager.copySend': 'one',
+  'ChannelManager.recover$': 'many',
   'Channel.send': 'one',
   'Channel.prepare': 'one',
-  'Channel.flush': 'many',
+  'Channel.flush$': 'many',
+  'Channel.flush': 'many', // deprecated alias of flush$
   'Channel.tombstoneCurrent': 'one',
-  'Channel.tombstoneRange': 'many',
+  'Channel.tombstoneRange$': 'many',
+  'Channel.tombstoneRange': 'many', // deprecated alias of tombstoneRange$
   'Channel.copySend': 'one',
   'Channel.messages$': 'many',
   connectByteStream: 'one',
   connectTcp: 'one',
   connectUnix: 'one',
   connectWebSocket: 'one',
-};
-
-/**
- * Names that break the rule today, each with the work that renames it.
- * The test fails once one of them follows the rule: remove it here then.
- */
-const AWAITING_RENAME: Readonly<Record<string, string>> = {
-  'Channel.flush': 'src/channels is being rebuilt on Observables (issue 14, item 2): flush$ there, flush kept as a deprecated alias',
-  'Channel.tombstoneRange': 'likewise: tombstoneRange$ (it emits one sent record per box)',
 };
 
 const b = (n: number) => new Uint8Array(n).fill(0xab);
@@ -377,7 +385,7 @@ describe('the public surface follows the naming rule', () => {
 
   it('names end in $ exactly when the Observable emits many values', () => {
     const breaking = observables.filter((o) => o.name.endsWith('$') !== (CARDINALITY[o.key] === 'many') && !o.deprecated).map((o) => o.key);
-    expect(breaking.sort()).toEqual(Object.keys(AWAITING_RENAME).sort());
+    expect(breaking).toEqual([]);
   });
 
   it('nothing but an Observable ends in $', () => {
@@ -389,7 +397,7 @@ describe('the public surface follows the naming rule', () => {
 
   it('a deprecated member names what replaces it, which exists and follows the rule', () => {
     const deprecated = members.filter((m) => m.deprecated);
-    expect(deprecated.map((m) => `${m.owner}.${m.name}`)).toEqual(['ThinClient.writeStream']);
+    expect(deprecated.map((m) => `${m.owner}.${m.name}`).sort()).toEqual(['Channel.flush', 'Channel.tombstoneRange', 'ThinClient.writeStream']);
     for (const member of deprecated) {
       const replacement = /@deprecated Use \{@link ([A-Za-z$]+)\}/.exec(member.doc)?.[1];
       expect({ member: member.name, replacement }).toEqual({ member: member.name, replacement: expect.any(String) });
@@ -406,9 +414,11 @@ describe('the public surface follows the naming rule', () => {
     expect(await outcome(call, 'observable')).toBeInstanceOf(ConfigError);
   });
 
-  it('every request method of ThinClient says it is cold (each subscription is one request)', () => {
-    const silent = members.filter((m) => m.owner === 'ThinClient' && m.kind === 'method' && m.returns === 'observable' && !m.deprecated && !/Cold: each subscription/.test(m.doc));
-    expect(silent.map((m) => m.name)).toEqual([]);
+  it('every Observable-returning method says it is cold (each subscription is one request)', () => {
+    const requests = members.filter((m) => m.kind === 'method' && m.returns === 'observable' && !m.deprecated);
+    expect(new Set(requests.map((m) => m.owner))).toEqual(new Set(['ThinClient', 'Channel', 'ChannelManager']));
+    const silent = requests.filter((m) => !/Cold: each subscription/.test(m.doc));
+    expect(silent.map((m) => `${m.owner}.${m.name}`)).toEqual([]);
   });
 });
 
@@ -468,6 +478,107 @@ describe('every public method refuses bad arguments before anything is sent', ()
     expect(caught).toBeInstanceOf(InvalidArgumentError);
     expect((caught as InvalidArgumentError).argument).toBe('index');
     expect(counter.frames() - before).toBe(0);
+  });
+
+  describe('and so does every method of the channel layer, storing nothing', () => {
+    type ChannelRow = readonly [label: string, argument: string, call: (manager: ChannelManager, channel: Channel) => unknown];
+    /** Per `Owner.method`: calls with bad arguments, and the argument each must name. */
+    const CHANNEL_ROWS: Record<string, ChannelRow[]> = {
+      'ChannelManager.createChannel': [
+        ['createChannel empty name', 'name', (m) => m.createChannel('')],
+        ['createChannel 256-character name', 'name', (m) => m.createChannel('n'.repeat(256))],
+      ],
+      'ChannelManager.importChannel': [['importChannel name a number', 'name', (m) => m.importChannel(5 as never, 'kprx1:')]],
+      'ChannelManager.get': [['get empty name', 'name', (m) => m.get('')]],
+      'ChannelManager.delete': [['delete name null', 'name', (m) => m.delete(null as never)]],
+      'ChannelManager.copySend': [
+        ['manager copySend none', 'items', (m) => m.copySend([])],
+        ['manager copySend twice one channel', 'items', (m, c) => m.copySend([{ channel: c.name, payload: b(1) }, { channel: c.name, payload: b(1) }])],
+        ['manager copySend empty payload', 'items[0].payload', (m, c) => m.copySend([{ channel: c.name, payload: b(0) }])],
+        ['manager copySend no channel', 'items[0].channel', () => new ChannelManager(client, new MemoryChannelStore()).copySend([{ payload: b(1) } as never])],
+      ],
+      'Channel.shareReadCapability': [
+        ['shareReadCapability from last', 'options.from', (_m, c) => c.shareReadCapability({ from: 'last' as never })],
+        ['shareReadCapability options null', 'options', (_m, c) => c.shareReadCapability(null as never)],
+      ],
+      'Channel.send': [
+        ['channel send empty', 'plaintext', (_m, c) => c.send(b(0))],
+        ['channel send a string', 'plaintext', (_m, c) => c.send('hi' as never)],
+      ],
+      'Channel.prepare': [['prepare null', 'plaintext', (_m, c) => c.prepare(null as never)]],
+      'Channel.tombstoneRange$': [
+        ['tombstoneRange$ -1', 'count', (_m, c) => c.tombstoneRange$(-1)],
+        ['tombstoneRange$ 1.5', 'count', (_m, c) => c.tombstoneRange$(1.5)],
+        ['tombstoneRange$ beyond a copy stream', 'count', (_m, c) => c.tombstoneRange$(65_537)],
+      ],
+      'Channel.tombstoneRange': [['tombstoneRange (deprecated) -1', 'count', (_m, c) => c.tombstoneRange(-1)]],
+      'Channel.copySend': [
+        ['channel copySend empty', 'payload', (_m, c) => c.copySend(b(0))],
+        ['channel copySend over 10 MiB', 'payload', (_m, c) => c.copySend(b(10 * 1024 * 1024 + 1))],
+      ],
+      'Channel.messages$': [
+        ['messages$ options null', 'options', (_m, c) => c.messages$(null as never)],
+        ['messages$ initialDelayMs -1', 'options.initialDelayMs', (_m, c) => c.messages$({ initialDelayMs: -1 })],
+        ['messages$ maxDelayMs 3e9', 'options.maxDelayMs', (_m, c) => c.messages$({ maxDelayMs: 3e9 })],
+        ['messages$ replayUnread a string', 'options.replayUnread', (_m, c) => c.messages$({ replayUnread: 'no' as never })],
+      ],
+      'Channel.history': [
+        ['history query null', 'query', (_m, c) => c.history(null as never)],
+        ['history limit -1', 'query.limit', (_m, c) => c.history({ limit: -1 })],
+        ['history order up', 'query.order', (_m, c) => c.history({ order: 'up' as never })],
+        ['history unread 1', 'query.unread', (_m, c) => c.history({ unread: 1 as never })],
+      ],
+      'Channel.sentHistory': [['sentHistory afterId 1.5', 'query.afterId', (_m, c) => c.sentHistory({ afterId: 1.5 })]],
+      'Channel.markRead': [
+        ['markRead id 0', 'ids', (_m, c) => c.markRead(0)],
+        ['markRead ids strings', 'ids', (_m, c) => c.markRead(['1'] as never)],
+        ['markRead read a string', 'read', (_m, c) => c.markRead(1, 'no' as never)],
+      ],
+      'Channel.markUnread': [['markUnread ids null', 'ids', (_m, c) => c.markUnread(null as never)]],
+    };
+
+    let manager: ChannelManager;
+    let channel: Channel;
+    /** What the store holds, as the manager reports it: must not change. */
+    const stored = async () => JSON.stringify({ channels: await manager.list(), pending: await channel.pending(), sent: await channel.sentHistory() });
+
+    beforeAll(async () => {
+      manager = new ChannelManager(client, new MemoryChannelStore());
+      channel = await manager.createChannel('owned');
+    });
+
+    it('has a row for every Channel and ChannelManager method that takes arguments', () => {
+      const withArguments = publicSurface()
+        .members.filter((m) => (m.owner === 'Channel' || m.owner === 'ChannelManager') && m.kind === 'method' && m.parameterNames.length > 0)
+        .map((m) => `${m.owner}.${m.name}`);
+      expect(withArguments.sort()).toEqual(Object.keys(CHANNEL_ROWS).sort());
+    });
+
+    const channelTable = Object.entries(CHANNEL_ROWS).flatMap(([key, keyRows]) => keyRows.map(([label, argument, call]) => [label, argument, call, key] as const));
+    it.each(channelTable)('%s → InvalidArgumentError(%s), nothing stored, no frame sent', async (_label, argument, call, key) => {
+      const [owner, name] = key.split('.');
+      const returns = publicSurface().members.find((m) => m.owner === owner && m.name === name)!.returns;
+      const [framesBefore, storedBefore] = [counter.frames(), await stored()];
+      const error = await outcome(() => call(manager, channel), returns);
+      expect(error).toBeInstanceOf(InvalidArgumentError);
+      expect((error as InvalidArgumentError).argument).toBe(argument);
+      expect(counter.frames() - framesBefore).toBe(0);
+      expect(await stored()).toBe(storedBefore);
+    });
+
+    it('a read capability that does not parse is a ReadCapabilityFormatError, through the rejection', async () => {
+      await expect(outcome(() => manager.importChannel('from-garbage', 'kprx1:not-a-capability'), 'promise')).resolves.toBeInstanceOf(ReadCapabilityFormatError);
+      expect(await manager.list()).toHaveLength(1);
+    });
+
+    it.each([
+      ['store null', 'store', [null, {}]],
+      ['options null', 'options', [new MemoryChannelStore(), null]],
+      ['options.now a number', 'options.now', [new MemoryChannelStore(), { now: 5 }]],
+      ['options.verifyNextBox a string', 'options.verifyNextBox', [new MemoryChannelStore(), { verifyNextBox: 'yes' }]],
+    ])('new ChannelManager with %s → InvalidArgumentError(%s)', async (_label, argument, [store, options]) => {
+      await expect(outcome(() => new ChannelManager(client, store as never, options as never), 'other')).resolves.toMatchObject({ name: 'InvalidArgumentError', argument });
+    });
   });
 
   it.each([
