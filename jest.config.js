@@ -2,7 +2,7 @@
 export default {
   preset: 'ts-jest/presets/default-esm',
   testEnvironment: 'node',
-  roots: ['<rootDir>/spec', '<rootDir>/marbles'],
+  roots: ['<rootDir>/spec', '<rootDir>/marbles', '<rootDir>/testnet'],
   testMatch: ['**/*.spec.ts', '**/*.marble.ts'],
   // SecretBytes compared by their bytes, not by their one visible property.
   setupFilesAfterEnv: ['<rootDir>/spec/support/secret-equality.ts'],

@@ -7,14 +7,16 @@
  * one (--only, --quick, --no-…) to .cache/bench/RESULTS.md.
  *
  *   tsc -p tsconfig.build.json && tsc -p bench/tsconfig.json &&
- *   node --expose-gc .cache/bench/build/bench/run-bench.js [--only P1,P2,…] [--quick] [--no-real] [--no-sim] [--no-peers]
+ *   node --expose-gc .cache/bench/build/bench/run-bench.js [--only P1,P2,…,R1,…] [--quick] [--no-real] [--no-sim] [--no-peers] [--no-testnet]
  *
  * (compiled code is measured, see bench/tsconfig.json.)
  *
  * Sections: P1 + Peers (pipelined local requests; on the simulator always,
  * on the real kpclientd when installed), P2 (10 MiB frames), P3
  * (readStream$ window), P4 (1,000,000 requests: heap, pending map), P5
- * (events$ fan-out), CBOR (what cbor-x's native addon would be worth). Each section except P1-on-kpclientd runs in a fresh
+ * (events$ fan-out), CBOR (what cbor-x's native addon would be worth), R1–R3
+ * (on a real Katzenpost network: see r-real-network.ts; about 20 minutes).
+ * Each section except P1-on-kpclientd and R runs in a fresh
  * child process (`--section`), so that one section's heap, JIT state and
  * buffers do not colour the next; the real daemon's clients stay in this
  * process, because each of their connections costs the daemon 30 s.
@@ -35,7 +37,8 @@ import { formatLine, markdownTable, type Figure } from './support/figure.js';
 import { cacheDir, repoRoot } from './support/paths.js';
 import { startRealDaemon } from './support/real-daemon.js';
 import { startSimProcess } from './support/sim-process.js';
-import { installGoPeer, installPythonPeer, type PeerInstall } from './peers/install-peers.js';
+import { installGoPeer, installPythonPeer, installRustPigeonholeCp, type PeerInstall } from './peers/install-peers.js';
+import { REAL_NETWORK_SECTIONS, runRealNetwork } from './r-real-network.js';
 import { PeerProcess } from './peers/peer-process.js';
 
 interface Args {
@@ -44,6 +47,7 @@ interface Args {
   readonly real: boolean;
   readonly sim: boolean;
   readonly peers: boolean;
+  readonly testnet: boolean;
 }
 
 interface Peers {
@@ -58,7 +62,7 @@ function parseArgs(argv: readonly string[]): Args {
   const onlyAt = argv.indexOf('--only');
   const only = onlyAt >= 0 ? new Set((argv[onlyAt + 1] ?? '').split(',').map((s) => s.trim().toUpperCase())) : null;
   const has = (flag: string) => argv.includes(flag);
-  return { only, quick: has('--quick'), real: !has('--no-real'), sim: !has('--no-sim'), peers: !has('--no-peers') };
+  return { only, quick: has('--quick'), real: !has('--no-real'), sim: !has('--no-sim'), peers: !has('--no-peers'), testnet: !has('--no-testnet') };
 }
 
 const log = (line: string): void => void process.stderr.write(`[bench] ${line}\n`);
@@ -186,9 +190,10 @@ async function orchestrate(args: Args): Promise<void> {
 
   // Peers are installed once (cached under .cache/bench-peers); both daemons use them.
   let peers: Peers | null = null;
-  if (wants('P1') && args.peers) {
+  const realNetworkSections = new Set(REAL_NETWORK_SECTIONS.filter((section) => wants(section)));
+  if ((wants('P1') || realNetworkSections.size > 0) && args.peers) {
     const dir = cacheDir('bench-peers');
-    const [python, go] = await Promise.all([installPythonPeer(dir, log), installGoPeer(dir, log)]);
+    const [python, go] = await Promise.all([installPythonPeer(dir, log), wants('P1') ? installGoPeer(dir, log) : Promise.resolve<PeerInstall>({ status: 'skipped', reason: 'not needed' })]);
     for (const [name, install] of [['Python', python], ['Go', go]] as const) {
       log(install.status === 'ready' ? `${name} peer: ${install.version}` : `${name} peer skipped: ${install.reason}`);
     }
@@ -230,14 +235,24 @@ async function orchestrate(args: Args): Promise<void> {
   } finally {
     if (real?.status === 'ready') await real.daemon.stop();
   }
+  if (realNetworkSections.size > 0) {
+    const noPeer = (reason: string): PeerInstall => ({ status: 'skipped', reason });
+    if (!args.testnet) {
+      report(await runRealNetwork({ sections: realNetworkSections, quick: args.quick, python: noPeer('not run'), rustPigeonholeCp: noPeer('not run'), log, skip: 'not run (--no-testnet)' }));
+    } else {
+      log(`${[...realNetworkSections].join(', ')} on a real Katzenpost network …`);
+      const rust = args.peers && realNetworkSections.has('R3') ? await installRustPigeonholeCp(cacheDir('bench-peers'), log) : noPeer('not run (--no-peers)');
+      report(await runRealNetwork({ sections: realNetworkSections, quick: args.quick, python: peers?.python ?? noPeer('not run (--no-peers)'), rustPigeonholeCp: rust, log }));
+    }
+  }
   await writeResults(args, figures, Date.now() - started);
 }
 
 async function writeResults(args: Args, figures: readonly Figure[], elapsedMs: number): Promise<void> {
-  const order = (f: Figure) => ['P1', 'Peers', 'P2', 'P3', 'P4', 'P5', 'CBOR'].indexOf(f.id);
+  const order = (f: Figure) => ['P1', 'Peers', 'P2', 'P3', 'P4', 'P5', 'CBOR', 'R1', 'R2', 'R3'].indexOf(f.id);
   const sorted = [...figures].sort((a, b) => order(a) - order(b));
   const cpu = os.cpus()[0]?.model.trim() ?? 'unknown CPU';
-  const flags = [args.only ? `--only ${[...args.only].join(',')}` : '', args.quick ? '--quick' : '', args.real ? '' : '--no-real', args.sim ? '' : '--no-sim', args.peers ? '' : '--no-peers'].filter(Boolean);
+  const flags = [args.only ? `--only ${[...args.only].join(',')}` : '', args.quick ? '--quick' : '', args.real ? '' : '--no-real', args.sim ? '' : '--no-sim', args.peers ? '' : '--no-peers', args.testnet ? '' : '--no-testnet'].filter(Boolean);
   const command = `npm run bench${flags.length ? ` -- ${flags.join(' ')}` : ''}`;
   const met = sorted.filter((f) => f.met === true).length;
   const notMet = sorted.filter((f) => f.met === false).length;
@@ -260,7 +275,7 @@ async function writeResults(args: Args, figures: readonly Figure[], elapsedMs: n
   ].join('\n');
   // Only a complete run replaces the committed results (bench/RESULTS.md and the README's
   // table): a partial or quick run would drop or blur figures, so it goes to .cache/bench.
-  const complete = args.only === null && !args.quick && args.real && args.sim && args.peers;
+  const complete = args.only === null && !args.quick && args.real && args.sim && args.peers && args.testnet;
   const resultsFile = complete ? path.join(repoRoot(), 'bench', 'RESULTS.md') : cacheDir('bench', 'RESULTS.md');
   await writeFile(resultsFile, text);
   log(`wrote ${path.relative(repoRoot(), resultsFile)} (${sorted.length} figures: ${met} met, ${notMet} not met)`);

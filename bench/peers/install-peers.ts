@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { buildModuleFiles, isExecutable } from '../../spec/conformance/harness/install-daemon.js';
+import { buildModuleFiles, findInstalledKatzenpost, goBuildEnv, isExecutable } from '../../testnet/install-katzenpost.js';
 import { repoRoot } from '../support/paths.js';
 
 /** A peer ready to run, or why it is not. */
@@ -73,7 +73,7 @@ export async function installPythonPeer(cacheDir: string, log: (line: string) =>
 /**
  * Builds the Go peer (bench/peers/go/main.go) against the Go thin client
  * module in a throwaway module under `cacheDir`. The module reuses the
- * kpclientd build recipe of the conformance harness (`buildModuleFiles()`:
+ * Katzenpost build recipe (testnet/install-katzenpost.ts, `buildModuleFiles()`:
  * the same `require github.com/katzenpost/katzenpost v0.0.99`, the same
  * `replace` of the pinned hpqc pseudo-version, the same falcon/sqisign
  * stubs), because the thin client imports the same hpqc packages and the
@@ -92,7 +92,7 @@ export async function installGoPeer(cacheDir: string, log: (line: string) => voi
   const mainGo = await readFile(path.join(peersSource, 'go', 'main.go'), 'utf8');
   const files: Record<string, string> = { ...buildModuleFiles(), 'main.go': mainGo };
   const goMod = files['go.mod'];
-  if (!goMod?.startsWith('module ')) return { status: 'skipped', reason: 'unexpected build recipe (go.mod) from install-daemon.ts' };
+  if (!goMod?.startsWith('module ')) return { status: 'skipped', reason: 'unexpected build recipe (go.mod) from testnet/install-katzenpost.ts' };
   files['go.mod'] = goMod.replace(/^module \S+/, 'module kprx-bench-go-peer');
   const hash = createHash('sha256');
   for (const name of Object.keys(files).sort()) hash.update(`${name}\0${files[name]}\0`);
@@ -108,13 +108,43 @@ export async function installGoPeer(cacheDir: string, log: (line: string) => voi
     await mkdir(path.dirname(file), { recursive: true });
     await writeFile(file, text);
   }
-  // The kpclientd build's go.sum (same requirements) saves resolving every module again.
-  const daemonSum = path.resolve(cacheDir, '..', 'kpclientd', 'build', 'go.sum');
-  await copyFile(daemonSum, path.join(buildDir, 'go.sum')).catch(() => undefined);
+  // The Katzenpost build's go.sum (same requirements) saves resolving every module again.
+  const katzenpost = await findInstalledKatzenpost();
+  if (katzenpost) await copyFile(path.join(katzenpost.buildDir, 'go.sum'), path.join(buildDir, 'go.sum')).catch(() => undefined);
   await mkdir(path.dirname(binary), { recursive: true });
-  const env = { ...process.env, GOFLAGS: '-mod=mod', CGO_ENABLED: '1', GOWORK: 'off' };
-  const built = await run('go', ['build', '-o', binary, '.'], { cwd: buildDir, env });
+  const built = await run('go', ['build', '-o', binary, '.'], { cwd: buildDir, env: goBuildEnv() });
   if (built.code !== 0) return { status: 'skipped', reason: `go build failed: ${tail(built.output)}` };
   await writeFile(stampFile, stamp);
+  return { status: 'ready', command: binary, args: [], version };
+}
+
+/** The Rust thin client's crate on crates.io, whose `cli` feature builds upstream's `pigeonhole-cp`. */
+export const RUST_CRATE = 'katzenpost_thin_client';
+/** The version installed (the crates.io release beside PyPI's katzenpost_thinclient 0.0.25). */
+export const RUST_CRATE_VERSION = '0.0.25';
+
+/**
+ * Upstream's Rust `pigeonhole-cp` (R3), installed by name from crates.io
+ * with `cargo install katzenpost_thin_client --features cli` into
+ * `cacheDir/rust` (a few minutes the first time), reused on later runs.
+ * Skipped, with the reason, without cargo or when the install fails.
+ *
+ * @example
+ * const rust = await installRustPigeonholeCp('.cache/bench-peers', console.error);
+ */
+export async function installRustPigeonholeCp(cacheDir: string, log: (line: string) => void): Promise<PeerInstall> {
+  const root = path.join(cacheDir, 'rust');
+  const binary = path.join(root, 'bin', 'pigeonhole-cp');
+  const version = `${RUST_CRATE} ${RUST_CRATE_VERSION} (crates.io, feature cli)`;
+  const stampFile = `${binary}.version`;
+  if ((await isExecutable(binary)) && (await readFile(stampFile, 'utf8').catch(() => '')) === RUST_CRATE_VERSION) {
+    return { status: 'ready', command: binary, args: [], version };
+  }
+  const cargo = await run('cargo', ['--version']);
+  if (cargo.code !== 0) return { status: 'skipped', reason: 'no Rust toolchain (`cargo` could not be run)' };
+  log(`cargo install ${RUST_CRATE}@${RUST_CRATE_VERSION} --features cli into ${root} (first time: a few minutes)`);
+  const installed = await run('cargo', ['install', RUST_CRATE, '--version', RUST_CRATE_VERSION, '--features', 'cli', '--locked', '--root', root]);
+  if (installed.code !== 0 || !(await isExecutable(binary))) return { status: 'skipped', reason: `cargo install ${RUST_CRATE} failed: ${tail(installed.output)}` };
+  await writeFile(stampFile, RUST_CRATE_VERSION);
   return { status: 'ready', command: binary, args: [], version };
 }

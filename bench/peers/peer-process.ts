@@ -81,9 +81,18 @@ export class PeerProcess {
   }
 
   /** Runs `count` requests with `inFlight` in flight; resolves the peer's own wall time in ms. */
-  async run(command: { count: number; inFlight: number; index: string }, timeoutMs: number): Promise<number> {
+  run(command: { count: number; inFlight: number; index: string }, timeoutMs: number): Promise<number> {
+    return this.timedCommand({ cmd: 'run', ...command }, timeoutMs);
+  }
+
+  /** Writes one box of `size` random bytes to a new channel and reads it back (R2); resolves the peer's wall time in ms. */
+  pigeonholeRoundTrip(size: number, timeoutMs: number): Promise<number> {
+    return this.timedCommand({ cmd: 'pigeonhole', size }, timeoutMs);
+  }
+
+  private async timedCommand(command: Record<string, unknown>, timeoutMs: number): Promise<number> {
     this.stderrAll = '';
-    this.child.stdin!.write(JSON.stringify({ cmd: 'run', ...command }) + '\n');
+    this.child.stdin!.write(JSON.stringify(command) + '\n');
     const reply = await this.next(timeoutMs);
     if (reply.ms === undefined) throw new Error(`${this.name}: ${reply.error ?? 'no result'}`);
     return reply.ms;

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { open, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { writeDaemonConfig } from '../../spec/conformance/harness/daemon-config.js';
-import { isExecutable } from '../../spec/conformance/harness/install-daemon.js';
+import { findInstalledKatzenpost } from '../../testnet/install-katzenpost.js';
 import { cacheDir } from './paths.js';
 
 /** A real kpclientd started for the benchmark. */
@@ -30,9 +30,9 @@ async function listening(port: number): Promise<boolean | undefined> {
 }
 
 /**
- * Starts the kpclientd the conformance harness built (`.cache/kpclientd/bin`)
+ * Starts the kpclientd of the shared Katzenpost build (testnet/install-katzenpost.ts)
  * — it is not built here: that takes minutes and belongs to the conformance
- * suite. Offline (genconfig's docker network does not resolve), which is
+ * suite and the testnet. Offline (genconfig's docker network does not resolve), which is
  * all local requests need.
  *
  * Two differences from the conformance harness's `KpclientdProcess`, both
@@ -48,12 +48,11 @@ async function listening(port: number): Promise<boolean | undefined> {
  * if (started.status === 'ready') { …; await started.daemon.stop(); }
  */
 export async function startRealDaemon(): Promise<RealDaemonStart> {
-  const bin = cacheDir('kpclientd', 'bin');
-  const kpclientd = path.join(bin, 'kpclientd');
-  const genconfig = path.join(bin, 'genconfig');
-  if (!(await isExecutable(kpclientd)) || !(await isExecutable(genconfig))) {
-    return { status: 'skipped', reason: `kpclientd is not installed in ${bin} (the conformance suite builds it: KPRX_CONFORMANCE=1 npx jest spec/conformance)` };
+  const built = await findInstalledKatzenpost();
+  if (!built) {
+    return { status: 'skipped', reason: 'kpclientd is not built yet (the conformance suite builds it: npx jest spec/conformance, or npm run testnet -- up)' };
   }
+  const { kpclientd, genconfig } = built.binaries;
   const config = await writeDaemonConfig({ genconfig, dir: cacheDir('bench', 'kpclientd'), transport: 'tcp', logLevel: 'INFO' });
   const toml = await readFile(config.clientToml, 'utf8');
   await writeFile(config.clientToml, toml.replace(/(\[Logging\][^[]*?\n\s*Level\s*=\s*)"[^"]*"/, '$1"NOTICE"'));

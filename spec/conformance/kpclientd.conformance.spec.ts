@@ -29,7 +29,7 @@ import { FrameDecoder } from '../../src/wire/frame-decoder.js';
 import { connectByteStream } from '../../src/transport/connect-byte-stream.js';
 import { Decoder } from 'cbor-x';
 import { writeDaemonConfig, validateDaemonConfig, type DaemonConfig } from './harness/daemon-config.js';
-import { installDaemon, type DaemonBinaries } from './harness/install-daemon.js';
+import { installKatzenpost, type KatzenpostBinaries } from '../../testnet/install-katzenpost.js';
 import { KpclientdProcess } from './harness/kpclientd-process.js';
 import { localProbes, type ProbeOutcome } from './local-probes.js';
 import { startSpecSimulator } from '../support/spec-simulator.js';
@@ -53,7 +53,7 @@ function check(line: string): void {
 }
 
 describeReal('conformance with the real kpclientd v0.0.99 (offline daemon)', () => {
-  let bins: DaemonBinaries;
+  let bins: KatzenpostBinaries;
   let dir: string;
   let cfg: DaemonConfig;
   let daemon: KpclientdProcess;
@@ -64,7 +64,8 @@ describeReal('conformance with the real kpclientd v0.0.99 (offline daemon)', () 
   const rawFrames: Array<Record<string, unknown>> = [];
 
   beforeAll(async () => {
-    const result = await installDaemon({ log: (line) => console.log(line) });
+    // The default log writes straight to stderr: jest would hold console lines back until the suite ends.
+    const result = await installKatzenpost();
     if (result.status === 'skipped') throw new Error(`cannot build kpclientd: ${result.reason}`);
     bins = result.binaries;
     dir = await mkdtemp(path.join(os.tmpdir(), 'kprx-conformance-'));

@@ -3,8 +3,10 @@ import type { SimRandom } from './sim-random.js';
 
 /**
  * The timing knobs of the simulated network, in *simulated* ms (the clock's
- * `timeScale` turns them into real time). Defaults are the docker network's
- * (DAEMON.md §8).
+ * `timeScale` turns them into real time). The network defaults are the
+ * docker network's configuration (DAEMON.md §8); the daemon's CPU costs
+ * are measured on a real v0.0.99 network on two busy cores
+ * (`npm run testnet -- calibrate`, README "The daemon simulator").
  *
  * @example
  * startSimulator({ latency: { slotMeanMs: 500 } });
@@ -18,8 +20,28 @@ export interface LatencyOptions {
   readonly hopCapMs?: number;
   /** Extra real-world time per hop not counted in `reply_eta` (scheduler slack, links), drawn uniformly in [0, this]. Default 10. */
   readonly hopSlackMs?: number;
-  /** Mean courier ↔ replica round trip (uniform in [0, 2×mean]). Default 100. */
+  /**
+   * Mean courier ↔ replica round trip (uniform in [0, 2×mean]). Default 100 —
+   * shorter than the real network's (whose replicas do CTIDH work too: a real
+   * read often needs one more resend), because existing suites read the
+   * boxes right after a write's ACK.
+   */
   readonly replicaMeanMs?: number;
+  /**
+   * kpclientd's CPU time for one `encrypt_write` (CTIDH1024 MKEM). The daemon
+   * runs it inline on the connection's reader: nothing else from that
+   * connection is read meanwhile. Drawn uniformly in [0.7, 1.3] × this.
+   * Default 2700 (measured median). 0 in fixed-latency mode.
+   */
+  readonly encryptWriteMs?: number;
+  /** The same for `encrypt_read`. Default 3700 (measured median). */
+  readonly encryptReadMs?: number;
+  /**
+   * kpclientd's CPU time to decrypt a read's reply (MKEM), on its one
+   * ingress worker: decryptions of all clients queue behind each other.
+   * Default 1000 (measured median).
+   */
+  readonly replyDecryptMs?: number;
 }
 
 /** One packet's timing: when it reaches the service, when its reply is back, and the `reply_eta` the daemon reports. */
@@ -55,6 +77,9 @@ export class LatencyModel {
   private readonly hopCapMs: number;
   private readonly hopSlackMs: number;
   private readonly replicaMeanMs: number;
+  private readonly encryptWriteMs: number;
+  private readonly encryptReadMs: number;
+  private readonly replyDecryptMs: number;
 
   constructor(
     private readonly random: SimRandom,
@@ -67,6 +92,9 @@ export class LatencyModel {
     this.hopCapMs = positive(options.hopCapMs ?? 5500, 'hopCapMs');
     this.hopSlackMs = nonNegative(options.hopSlackMs ?? 10, 'hopSlackMs');
     this.replicaMeanMs = nonNegative(options.replicaMeanMs ?? 100, 'replicaMeanMs');
+    this.encryptWriteMs = nonNegative(options.encryptWriteMs ?? 2700, 'encryptWriteMs');
+    this.encryptReadMs = nonNegative(options.encryptReadMs ?? 3700, 'encryptReadMs');
+    this.replyDecryptMs = nonNegative(options.replyDecryptMs ?? 1000, 'replyDecryptMs');
     if (fixedLatencyMs !== undefined) nonNegative(fixedLatencyMs, 'fixedLatencyMs');
   }
 
@@ -107,6 +135,23 @@ export class LatencyModel {
   /** Courier ↔ replica round trip (0 in fixed mode). */
   replicaRoundTrip(): number {
     return this.fixed ? 0 : this.random.next() * 2 * this.replicaMeanMs;
+  }
+
+  /** kpclientd's CPU time for a local request (0 for all but the two encryptions; 0 in fixed mode). */
+  localWork(request: string): number {
+    if (this.fixed) return 0;
+    if (request === 'encrypt_write') return this.cpu(this.encryptWriteMs);
+    if (request === 'encrypt_read') return this.cpu(this.encryptReadMs);
+    return 0;
+  }
+
+  /** kpclientd's CPU time to decrypt one read reply (0 in fixed mode). */
+  replyDecrypt(): number {
+    return this.fixed ? 0 : this.cpu(this.replyDecryptMs);
+  }
+
+  private cpu(meanMs: number): number {
+    return meanMs * (0.7 + 0.6 * this.random.next());
   }
 
   private hop(): number {

@@ -37,6 +37,10 @@ export interface ConnectionHost {
   closed(connection: SimConnection): void;
   /** Runs `fn` soon, on the simulator's clock (not a microtask: virtual clocks must see it). */
   later(fn: () => void): void;
+  /** Runs `fn` after `delayMs` simulated ms. */
+  after(delayMs: number, fn: () => void): void;
+  /** The daemon's CPU time for a local request (the encryptions), during which this connection's reader is busy. */
+  localWorkMs(request: DecodedRequest): number;
 }
 
 /**
@@ -52,6 +56,9 @@ export interface ConnectionHost {
  *   local requests run inline; mixnet requests (and unknown variants) go
  *   to a FIFO of 16. When that FIFO is full the connection stops reading:
  *   later requests, local ones too, wait until the sender takes one.
+ * - Inline means the reader is busy while a local request computes: an
+ *   `encrypt_write` / `encrypt_read` takes seconds of CTIDH work, and the
+ *   next request of that connection (a cancel too) is read after it.
  *
  * @example
  * const connection = new SimConnection(socket, host, appId);
@@ -77,6 +84,8 @@ export class SimConnection {
   private held: QueuedMixnetRequest | null = null;
   private started = false;
   private processing = false;
+  /** A local request is computing (see `localWorkMs`): nothing more is read until it is done. */
+  private busy = false;
   private torn = false;
   private peerGone = false;
 
@@ -185,7 +194,7 @@ export class SimConnection {
     if (this.processing) return;
     this.processing = true;
     try {
-      while (this.started && !this.torn && this.held === null && this.frames.length > 0) {
+      while (this.started && !this.torn && this.held === null && !this.busy && this.frames.length > 0) {
         const body = this.frames.shift()!;
         if (body === TOO_LARGE) {
           this.teardown();
@@ -218,7 +227,20 @@ export class SimConnection {
       return;
     }
     if (decoded.type !== 'unknown' && !MIXNET_KINDS.has(decoded.type)) {
-      this.host.dispatchLocal(this, decoded);
+      const work = this.host.localWorkMs(decoded);
+      if (work <= 0) {
+        this.host.dispatchLocal(this, decoded);
+        return;
+      }
+      this.busy = true;
+      this.host.after(work, () => {
+        this.busy = false;
+        if (this.torn) return;
+        this.host.dispatchLocal(this, decoded);
+        this.pump();
+        // The peer hung up while we computed: the rest of what it sent has now been read.
+        if (this.peerGone) this.teardown();
+      });
       return;
     }
     // Mixnet requests and frames with no known variant (dropped at dispatch, never answered).
@@ -234,7 +256,7 @@ export class SimConnection {
 
   private onPeerClosed(): void {
     this.peerGone = true;
-    if (this.started) {
+    if (this.started && !this.busy) {
       // Frames already received are still processed by a real reader before EOF.
       this.pump();
       this.teardown();

@@ -207,6 +207,14 @@ export class SimDaemon {
     this.clock.setTimer(0, fn);
   }
 
+  after(delayMs: number, fn: () => void): void {
+    this.clock.setTimer(delayMs, fn);
+  }
+
+  localWorkMs(request: DecodedRequest): number {
+    return this.deps.network.latency.localWork(request.type);
+  }
+
   /** `handleSessionToken` (DAEMON.md §1.2). */
   handleSessionToken(connection: SimConnection, token: Uint8Array): void {
     const tokenKey = toHex(token);

@@ -66,7 +66,10 @@ export interface VirtualDaemon extends Omit<Simulation, 'accept' | 'dispose'> {
  */
 export function createVirtualDaemon(options: VirtualDaemonOptions): VirtualDaemon {
   const { scheduler, horizonMs = 60 * 60_000, ...simOptions } = options;
-  const simulation = createSimulation({ seed: 'virtual', ...simOptions, clock: new SchedulerSimClock(scheduler) });
+  // kpclientd's CPU costs (seconds of CTIDH work per encryption, drawn at random)
+  // are off unless asked for: marble expectations stay exact and readable.
+  const latency = { encryptWriteMs: 0, encryptReadMs: 0, replyDecryptMs: 0, ...simOptions.latency };
+  const simulation = createSimulation({ seed: 'virtual', ...simOptions, latency, clock: new SchedulerSimClock(scheduler) });
   let ended = false;
   scheduler.schedule(() => {
     ended = true;

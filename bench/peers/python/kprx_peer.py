@@ -6,7 +6,14 @@ requests in flight — driven by the benchmark over stdin/stdout JSON lines.
     <- {"ready": true}
     -> {"cmd": "run", "count": 2000, "inFlight": 64, "index": "<hex>"}
     <- {"ms": 123.4, "count": 2000}
+    -> {"cmd": "pigeonhole", "size": 1000}      (R2: on a live mixnet)
+    <- {"ms": 9876.5}
     -> {"cmd": "quit"}
+
+`pigeonhole` writes one box of `size` random bytes to a new channel and
+reads it back — new_keypair, encrypt_write, start_resending_encrypted_message,
+encrypt_read, start_resending_encrypted_message — the same two operations
+the SDK's `write` and `read` make, and replies with their wall time.
 
 Logging: the client's logger is set to WARNING, as an application that
 configures logging would; at its default (DEBUG, no handler) every request
@@ -15,6 +22,7 @@ still builds two LogRecords. Our code, not upstream's.
 import asyncio
 import json
 import logging
+import os
 import sys
 import time
 
@@ -42,6 +50,22 @@ async def run(client, index, count, in_flight):
     return (time.perf_counter() - started) * 1000
 
 
+async def pigeonhole_round_trip(client, size):
+    plaintext = os.urandom(size)
+    started = time.perf_counter()
+    keys = await client.new_keypair(os.urandom(32))
+    sealed = await client.encrypt_write(plaintext, keys.write_cap, keys.first_message_index)
+    await client.start_resending_encrypted_message(
+        None, keys.write_cap, None, None, sealed.envelope_descriptor, sealed.message_ciphertext, sealed.envelope_hash)
+    query = await client.encrypt_read(keys.read_cap, keys.first_message_index)
+    result = await client.start_resending_encrypted_message(
+        keys.read_cap, None, keys.first_message_index, None, query.envelope_descriptor, query.message_ciphertext, query.envelope_hash)
+    ms = (time.perf_counter() - started) * 1000
+    if bytes(result.plaintext) != plaintext:
+        raise RuntimeError("read back something else than was written")
+    return ms
+
+
 async def main(config_path):
     loop = asyncio.get_running_loop()
     client = ThinClient(Config(config_path))
@@ -59,6 +83,9 @@ async def main(config_path):
         if cmd["cmd"] == "quit":
             break
         try:
+            if cmd["cmd"] == "pigeonhole":
+                say({"ms": await pigeonhole_round_trip(client, cmd["size"])})
+                continue
             ms = await run(client, bytes.fromhex(cmd["index"]), cmd["count"], cmd["inFlight"])
             say({"ms": ms, "count": cmd["count"]})
         except Exception as error:  # reported to the benchmark, which prints it

@@ -15,9 +15,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { lstat, readFile, unlink } from 'node:fs/promises';
-import http from 'node:http';
 import { TransportError } from '../../../src/errors/local-errors.js';
-import { wsUrl, type ListenAddress } from './daemon-config.js';
+import { wsListenerAnswers, type ListenAddress } from '../../../testnet/daemon-toml.js';
 
 /** Options of {@link KpclientdProcess.start}. */
 export interface KpclientdProcessOptions {
@@ -58,18 +57,6 @@ function trackChild(child: ChildProcess): void {
 }
 
 const READY_LINE = /Listening on: (\S+)/;
-
-/** HTTP GET → status code, or undefined if nothing answers. */
-function httpStatus(url: string): Promise<number | undefined> {
-  return new Promise((resolve) => {
-    const req = http.get(url.replace(/^ws:/, 'http:'), (res) => {
-      res.resume();
-      resolve(res.statusCode);
-    });
-    req.setTimeout(1000, () => req.destroy());
-    req.on('error', () => resolve(undefined));
-  });
-}
 
 /**
  * One kpclientd child process.
@@ -212,8 +199,7 @@ export class KpclientdProcess {
       }
       if (sawReadyLine) {
         if (listen.transport !== 'ws') return;
-        // coder/websocket answers a non-upgrade request with 426.
-        if ((await httpStatus(wsUrl(listen))) === 426) return;
+        if (await wsListenerAnswers(listen)) return;
       }
       if (Date.now() > deadline) return fail(`no listener after ${this.options.startTimeoutMs ?? 20_000} ms`);
       await new Promise((r) => setTimeout(r, 50));

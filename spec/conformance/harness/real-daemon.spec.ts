@@ -8,8 +8,9 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { decode } from 'cbor-x';
-import { installDaemon, type DaemonBinaries } from './install-daemon.js';
-import { validateDaemonConfig, writeDaemonConfig, type ListenTransport } from './daemon-config.js';
+import { installKatzenpost, type KatzenpostBinaries } from '../../../testnet/install-katzenpost.js';
+import { validateDaemonConfig, writeDaemonConfig } from './daemon-config.js';
+import type { ListenTransport } from '../../../testnet/daemon-toml.js';
 import { KpclientdProcess } from './kpclientd-process.js';
 import { ConfigError } from '../../../src/errors/local-errors.js';
 
@@ -41,11 +42,11 @@ function firstFrame(port: number, timeoutMs: number): Promise<Record<string, unk
 }
 
 describeReal('real kpclientd harness', () => {
-  let bins: DaemonBinaries;
+  let bins: KatzenpostBinaries;
   let dir: string;
 
   beforeAll(async () => {
-    const result = await installDaemon();
+    const result = await installKatzenpost();
     if (result.status === 'skipped') throw new Error(result.reason);
     bins = result.binaries;
     dir = await mkdtemp(path.join(os.tmpdir(), 'kpd-'));

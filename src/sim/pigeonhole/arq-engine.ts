@@ -99,6 +99,9 @@ export interface ArqHost {
  * engine.startEncrypted(appKey, request); // called at a send slot
  */
 export class ArqEngine {
+  /** When the daemon's one ingress worker is free again (it decrypts every read reply, one at a time). */
+  private ingressFreeAt = 0;
+
   private readonly bySurb = new Map<string, ArqEntry>();
   private readonly byHash = new Map<string, string>();
 
@@ -431,7 +434,26 @@ export class ArqEngine {
       return;
     }
     entry.state = 'payload';
-    this.onPayload(entry, connection, envelope);
+    this.decryptThen(() => {
+      // Cancelled while its reply waited for the decrypting worker: nothing to report.
+      if (this.bySurb.get(entry.surb) !== entry) return;
+      const current = this.host.connection(entry.appKey);
+      if (current === undefined) return; // away: orphaned, as a reply that finds no connection
+      this.onPayload(entry, current, envelope);
+    });
+  }
+
+  /**
+   * Runs `fn` once the daemon has decrypted a reply (MKEM): on its single
+   * ingress worker, so the decryptions of every client queue behind each
+   * other (`latency.replyDecrypt`, 0 in fixed-latency mode).
+   */
+  private decryptThen(fn: () => void): void {
+    const cost = this.host.network.latency.replyDecrypt();
+    if (cost <= 0) return fn();
+    const now = this.host.clock.now();
+    this.ingressFreeAt = Math.max(now, this.ingressFreeAt) + cost;
+    this.host.clock.setTimer(this.ingressFreeAt - now, fn);
   }
 
   /** `handlePayloadReply` / `decryptPigeonholeReply`, with the simulator's fake crypto. */

@@ -4,8 +4,8 @@ import {
   replaceListenTable,
   setTopLevelKey,
   findFreePort,
-} from './daemon-config.js';
-import { ConfigError } from '../../../src/errors/local-errors.js';
+} from './daemon-toml.js';
+import { ConfigError } from '../src/errors/local-errors.js';
 
 /** The head of a genconfig v0.0.99 client.toml, as written on this machine. */
 const GENERATED = [
@@ -24,7 +24,7 @@ const GENERATED = [
   '',
 ].join('\n');
 
-describe('daemon-config', () => {
+describe('daemon-toml', () => {
   it('replaces the whole [Listen] table and keeps what follows', () => {
     const out = replaceListenTable(GENERATED, renderListenTable({ transport: 'unix', path: '/tmp/k.sock' }));
     expect(out).toContain('[Listen]\n  [Listen.Unix]\n    Address = "/tmp/k.sock"\n');
