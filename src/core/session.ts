@@ -338,6 +338,7 @@ export class Session {
       return NO_HANDLE;
     }
     this.records.set(record.seq, record);
+    // Local requests are never held back: straight to the wire, without a pass over the waiting list.
     if (this.ready && cls === 'local') this.write(record);
     else {
       this.waiting.push(record);

@@ -2,6 +2,7 @@ import type { Socket } from 'node:net';
 import { Observable, type Subscriber } from 'rxjs';
 import { TransportError } from '../errors/local-errors.js';
 import type { ByteStream } from './byte-stream.js';
+import { tickBatchedWriter } from './tick-batched-writer.js';
 
 /**
  * Wraps a connected `net.Socket` (TCP or Unix) into a {@link ByteStream}.
@@ -14,10 +15,9 @@ import type { ByteStream } from './byte-stream.js';
  * - Chunks are the buffers Node allocates for each read, handed over as
  *   plain `Uint8Array` views (no copy). Plain, so that `slice()` copies as
  *   receivers expect, and nothing depends on `Buffer`.
- * - `write(buffers)` writes the buffers back to back (one vectored
- *   write). The first write of a tick goes out at once; further writes in
- *   the same tick are held and go out together in one vectored write on
- *   `process.nextTick` (see `write` for why).
+ * - `write(buffers)` writes the buffers back to back. The first write of
+ *   a tick goes out at once; further writes in the same tick go out
+ *   together on `process.nextTick` (`tickBatchedWriter`).
  * - `close()` flushes what was written, sends FIN, then destroys the
  *   socket; `chunks$` completes at once. Idempotent; later writes are
  *   ignored.
@@ -37,17 +37,7 @@ export function nodeSocketStream(socket: Socket, label: string): ByteStream {
   // Set once: how chunks$ ended (undefined error = completed).
   let terminal: { readonly error: TransportError | undefined } | undefined;
   let closed = false;
-  // Set by the first write of a tick, cleared on the next tick.
-  let wroteThisTick = false;
-  // Writes after the first one of a tick are corked until then.
-  let corked = false;
-  const endOfTick = (): void => {
-    wroteThisTick = false;
-    if (!corked) return;
-    corked = false;
-    // A no-op if close() already ended (and so uncorked) the socket.
-    socket.uncork();
-  };
+  const writeBatched = tickBatchedWriter(socket);
 
   // Explicit pause: after it, adding a 'data' listener does not start the
   // flow by itself, so only subscribe() below resumes the socket.
@@ -103,32 +93,7 @@ export function nodeSocketStream(socket: Socket, label: string): ByteStream {
     chunks$,
     write(buffers: readonly Uint8Array[]): void {
       if (closed || terminal || !socket.writable) return;
-      // Why hold the later writes of a tick: a reply often starts the next
-      // request synchronously (pipelines, windows), so a chunk of replies
-      // makes a burst of requests, and one syscall per request was the
-      // largest single cost of pipelined local requests in the benchmark
-      // profiles (bench/, P1). A lone write still leaves at once (no added
-      // latency, and a peer sees it during the call, as before); a burst
-      // leaves in two syscalls, in order, before any I/O callback runs.
-      // end() (close) flushes a pending cork itself.
-      if (!wroteThisTick) {
-        wroteThisTick = true;
-        process.nextTick(endOfTick);
-        if (buffers.length === 1) {
-          // One buffer: a plain write (corking it would only add bookkeeping).
-          if (buffers[0]!.byteLength > 0) socket.write(buffers[0]!);
-          return;
-        }
-        socket.cork();
-        for (const buffer of buffers) if (buffer.byteLength > 0) socket.write(buffer);
-        socket.uncork();
-        return;
-      }
-      if (!corked) {
-        corked = true;
-        socket.cork();
-      }
-      for (const buffer of buffers) if (buffer.byteLength > 0) socket.write(buffer);
+      writeBatched(buffers);
     },
     close(): void {
       if (closed) return;

@@ -2,6 +2,7 @@ import { Observable, type Subscriber } from 'rxjs';
 import type { WsDial } from '../config/dial-config.js';
 import { validateConfig } from '../config/parse-config.js';
 import { TransportError } from '../errors/local-errors.js';
+import { concatBytes } from '../wire/concat-bytes.js';
 import type { ByteStream } from './byte-stream.js';
 import type { WebSocketCtor, WebSocketLike } from './websocket-like.js';
 
@@ -244,13 +245,5 @@ function oneMessage(buffers: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
   if (only && Object.prototype.toString.call(only.buffer) === '[object ArrayBuffer]') {
     return only as Uint8Array<ArrayBuffer>;
   }
-  let total = 0;
-  for (const b of buffers) total += b.byteLength;
-  const message = new Uint8Array(total);
-  let offset = 0;
-  for (const b of buffers) {
-    message.set(b, offset);
-    offset += b.byteLength;
-  }
-  return message;
+  return concatBytes(buffers);
 }

@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from '../../errors/local-errors.js';
 import { sealedReplyLength, voucherPayloadLength } from '../../wire/voucher-sizes.js';
 import type { ClientContext } from '../client-context.js';
-import { checkBytes, checkString } from '../validate.js';
+import { checkBytes, describeValue } from '../validate.js';
 
 /** A lone UTF-16 surrogate: CBOR text must be UTF-8, and an encoder would silently turn it into U+FFFD. */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
@@ -21,7 +21,8 @@ function checkFitsBox(ctx: GeometryContext, name: string, what: string, bytes: n
 
 /** A well-formed string (no lone surrogate); returns its UTF-8 length. */
 export function checkText(name: string, value: unknown): number {
-  const text = checkString(name, value);
+  if (typeof value !== 'string') throw new InvalidArgumentError(name, `expected a string, got ${describeValue(value)}`);
+  const text = value;
   if (LONE_SURROGATE.test(text)) throw new InvalidArgumentError(name, 'expected well-formed Unicode (it has a lone surrogate)');
   return new TextEncoder().encode(text).length;
 }
