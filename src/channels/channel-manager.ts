@@ -197,6 +197,8 @@ export class ChannelManager {
    * `VoucherSignatureInvalidError` (a tampered introduction),
    * `ContactExistsError`.
    *
+   * Cold: each subscription runs the exchange (or its resume) once.
+   *
    * @example
    * const alice = await firstValueFrom(manager.acceptInvite('alice', pasted, 'Bob'));
    * await firstValueFrom((await manager.get(alice.sendChannel)).send(utf8('hi Alice')));
@@ -212,6 +214,11 @@ export class ChannelManager {
    * answer. Emits at once for a completed contact. After a restart, call
    * it for each of {@link exchanges}. `ContactNotFoundError` for an
    * unknown name; `VoucherSealOpenFailedError` if the answer does not open.
+   *
+   * Cold: each subscription waits (polls) anew.
+   *
+   * @example
+   * const bob = await firstValueFrom(manager.awaitContact('bob'));
    */
   awaitContact(name: string, options?: ExchangeOptions): Observable<ContactRecord> {
     return this.exchange.complete(name, options);

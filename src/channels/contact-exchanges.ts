@@ -189,6 +189,7 @@ export class ContactExchanges {
   complete(name: string, options?: ExchangeOptions): Observable<ContactRecord> {
     return defer(() => {
       checkContactName(name);
+      checkExchangeOptions(options);
       return this.layer.journal.transaction$((tx) => ({ exchange: tx.exchange(name), contact: tx.contact(name) }));
     }).pipe(
       concatMap(({ exchange, contact }) => {
@@ -238,7 +239,10 @@ export class ContactExchanges {
    * nobody).
    */
   cancel(name: string, options?: RequestOptions): Observable<void> {
-    return this.exchangeOf$(name).pipe(
+    return defer(() => {
+      checkRequestOptions(options);
+      return this.exchangeOf$(name);
+    }).pipe(
       concatMap((record) => (record.role === 'joiner' ? this.layer.client.withdrawInvite(pendingInvite(record), options) : of(undefined))),
       concatMap(() =>
         this.layer.journal.transaction$((tx) => {
@@ -261,19 +265,25 @@ export class ContactExchanges {
   }
 
   contact(name: string): Observable<ContactRecord> {
-    return this.layer.journal.transaction$((tx) => {
-      const contact = tx.contact(name);
-      if (contact === undefined) throw new ContactNotFoundError(name);
-      return contact;
+    return defer(() => {
+      checkContactName(name);
+      return this.layer.journal.transaction$((tx) => {
+        const contact = tx.contact(name);
+        if (contact === undefined) throw new ContactNotFoundError(name);
+        return contact;
+      });
     });
   }
 
   /** The stored exchange `name` (of `role`, if given), or `ContactNotFoundError`. */
   private exchangeOf$<R extends ExchangeRecord['role']>(name: string, role?: R): Observable<Extract<ExchangeRecord, { role: R }>> {
-    return this.layer.journal.transaction$((tx) => {
-      const record = tx.exchange(name);
-      if (record === undefined || (role !== undefined && record.role !== role)) throw new ContactNotFoundError(name);
-      return record as Extract<ExchangeRecord, { role: R }>;
+    return defer(() => {
+      checkContactName(name);
+      return this.layer.journal.transaction$((tx) => {
+        const record = tx.exchange(name);
+        if (record === undefined || (role !== undefined && record.role !== role)) throw new ContactNotFoundError(name);
+        return record as Extract<ExchangeRecord, { role: R }>;
+      });
     });
   }
 

@@ -694,6 +694,8 @@ export class ThinClient {
    * open the answer. Each call mints a different voucher (a fresh reply
    * keypair). The two-call flow {@link invite} does all of this.
    *
+   * Cold: each subscription is one request, and mints another voucher.
+   *
    * @example
    * const minted = await firstValueFrom(client.voucherMint(channel.writeCap, 'Alice'));
    */
@@ -706,6 +708,8 @@ export class ThinClient {
    * to them (local crypto). Fails with `VoucherHashMismatchError` (28, the
    * payload does not hash to the voucher), `VoucherSignatureInvalidError`
    * (29), or `InvalidRequestError` (3, not a voucher payload).
+   *
+   * Cold: each subscription is one request (a fresh seal each time).
    *
    * @example
    * const inducted = await firstValueFrom(client.voucherInduct(voucher, payload, myReply));
@@ -720,6 +724,8 @@ export class ThinClient {
    * Fails with `VoucherSealOpenFailedError` (30) for the wrong key or a
    * damaged reply.
    *
+   * Cold: each subscription is one request.
+   *
    * @example
    * const opened = await firstValueFrom(client.voucherOpen(minted.voucherSecretKey, sealed, channel.writeCap));
    */
@@ -730,6 +736,8 @@ export class ThinClient {
   /**
    * The voucher stream's caps, derived from the voucher alone (local
    * crypto); box 0 is the read cap's own index.
+   *
+   * Cold: each subscription is one request.
    *
    * @example
    * const { voucherReadCap } = await firstValueFrom(client.voucherDeriveStream(voucher));
@@ -745,8 +753,9 @@ export class ThinClient {
    * channel's write cap (use a fresh channel per invite), publishes your
    * introduction in box 0, and emits the `kprxinvite1:` string to hand over
    * out of band, the pending invite to persist (`encodePendingInvite`), and
-   * `accepted`, which emits the contact once the answer is there. Cold:
-   * each subscription is a new invite.
+   * `accepted`, which emits the contact once the answer is there.
+   *
+   * Cold: each subscription is a new invite (a new voucher, published).
    *
    * @example
    * const { invite, pending, accepted } = await firstValueFrom(client.invite(channel.writeCap, 'Alice'));
@@ -763,6 +772,8 @@ export class ThinClient {
    * (tombstones box 0) and emits the contact. Call it again after a
    * restart with the persisted pending invite; unsubscribing stops the
    * polling. `timeoutMs` bounds the whole wait.
+   *
+   * Cold: each subscription polls anew.
    *
    * @example
    * const bob = await firstValueFrom(client.awaitAcceptance(decodePendingInvite(saved)));
@@ -782,6 +793,8 @@ export class ThinClient {
    * refuses): {@link sealInviteAnswer} and {@link writeInviteAnswer} are its
    * two halves, and `ChannelManager.acceptInvite` stores the answer between them.
    *
+   * Cold: each subscription answers anew (a second answer is refused by box 1).
+   *
    * @example
    * const alice = await firstValueFrom(client.acceptInvite(pasted, { displayName: 'Bob', readCap: toAlice.readCap }));
    */
@@ -796,6 +809,8 @@ export class ThinClient {
    * {@link writeInviteAnswer}: after a crash, the same bytes can be written
    * again (a fresh seal could not: box 1 keeps the first answer).
    *
+   * Cold: each subscription reads box 0 and seals anew.
+   *
    * @example
    * const { sealedReply, joiner } = await firstValueFrom(client.sealInviteAnswer(pasted, myCard));
    */
@@ -808,6 +823,8 @@ export class ThinClient {
    * 1. The same bytes again succeed; another answer there fails with
    * `InviteClosedError`. Emits once.
    *
+   * Cold: each subscription is one write.
+   *
    * @example
    * await firstValueFrom(client.writeInviteAnswer(pasted, stored.sealedReply));
    */
@@ -819,6 +836,8 @@ export class ThinClient {
    * Joiner: withdraws a pending invite — tombstones its boxes, so the
    * invite string can no longer be answered. Emits once when both are
    * written.
+   *
+   * Cold: each subscription writes the two tombstones.
    *
    * @example
    * await firstValueFrom(client.withdrawInvite(pending));

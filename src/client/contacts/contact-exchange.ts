@@ -144,13 +144,7 @@ function publishInvite(ctx: ClientContext, pending: PendingInvite, options?: Req
   );
 }
 
-/**
- * Joiner, step 1: mints a voucher for your channel's write cap, publishes
- * your introduction in box 0 of its stream, and emits the invite string,
- * what to keep, and the Observable of the answer. Use a fresh channel per
- * invite: the exchange moves it to a new sequence of boxes (see
- * `AcceptedContact.writeCap`).
- */
+/** The implementation of {@link ThinClient.invite}, where it is documented. */
 export function invite(ctx: ClientContext, myWriteCap: SecretInput, displayName: string, options?: RequestOptions): Observable<Invitation> {
   return withValidArguments(
     () => {
@@ -192,13 +186,7 @@ function openAnswer(ctx: ClientContext, pending: PendingInvite, polling: Polling
   );
 }
 
-/**
- * Joiner, step 2: waits for the inductor's answer in box 1 — polling with
- * no-retry reads, `initialDelayMs` doubling to `maxDelayMs` — opens it,
- * tombstones box 0 so nobody else can answer, and emits the contact.
- * Resumable: after a restart, call it again with the persisted pending
- * invite (the answer stays in box 1). Unsubscribing stops the polling.
- */
+/** The implementation of {@link ThinClient.awaitAcceptance}, where it is documented. */
 export function awaitAcceptance(ctx: ClientContext, pending: PendingInvite, options?: ExchangeOptions): Observable<AcceptedContact> {
   return withValidArguments(
     () => {
@@ -255,11 +243,7 @@ export interface SealedInviteAnswer {
   readonly joiner: Contact;
 }
 
-/**
- * Inductor, step 1 of `acceptInvite`: reads the joiner's introduction
- * from box 0 (polling until it is there), verifies it and seals your card
- * to the joiner. Writes nothing: each call seals a different answer.
- */
+/** The implementation of {@link ThinClient.sealInviteAnswer}, where it is documented. */
 export function sealInviteAnswer(ctx: ClientContext, inviteText: string, myReply: ContactCard, options?: ExchangeOptions): Observable<SealedInviteAnswer> {
   return withValidArguments(
     () => ({ voucher: parseInvite(inviteText), card: checkContactCard(ctx, 'myReply', myReply), polling: checkExchangeOptions(options) }),
@@ -271,11 +255,7 @@ export function sealInviteAnswer(ctx: ClientContext, inviteText: string, myReply
   );
 }
 
-/**
- * Inductor, step 2 of `acceptInvite`: writes a sealed answer into box 1.
- * The first answer wins: the same bytes again succeed (a retry, or a
- * resume after a crash), another answer fails with `InviteClosedError`.
- */
+/** The implementation of {@link ThinClient.writeInviteAnswer}, where it is documented. */
 export function writeInviteAnswer(ctx: ClientContext, inviteText: string, sealedReply: Uint8Array, options?: RequestOptions): Observable<void> {
   return withValidArguments(
     () => ({ voucher: parseInvite(inviteText), sealed: checkBoxBytes(ctx, 'sealedReply', sealedReply), checked: checkRequestOptions(options) }),
@@ -287,14 +267,7 @@ export function writeInviteAnswer(ctx: ClientContext, inviteText: string, sealed
   );
 }
 
-/**
- * Inductor: answers an invite string with your contact card — reads the
- * joiner's introduction from box 0 (polling until it is there), verifies it
- * (`VoucherHashMismatchError`, `VoucherSignatureInvalidError`), seals your
- * card to the joiner and writes it into box 1 — and emits the joiner as a
- * contact. Fails with `InviteClosedError` when the invite was withdrawn or
- * answered by someone else first.
- */
+/** The implementation of {@link ThinClient.acceptInvite}, where it is documented. */
 export function acceptInvite(ctx: ClientContext, inviteText: string, myReply: ContactCard, options?: ExchangeOptions): Observable<Contact> {
   return withValidArguments(
     () => ({ voucher: parseInvite(inviteText), card: checkContactCard(ctx, 'myReply', myReply), polling: checkExchangeOptions(options) }),
@@ -306,11 +279,7 @@ export function acceptInvite(ctx: ClientContext, inviteText: string, myReply: Co
   );
 }
 
-/**
- * Joiner: withdraws an invite — tombstones box 0 and box 1, so whoever
- * holds the invite string can no longer answer it (they get
- * `InviteClosedError`). An answer already in box 1 is erased with it.
- */
+/** The implementation of {@link ThinClient.withdrawInvite}, where it is documented. */
 export function withdrawInvite(ctx: ClientContext, pending: PendingInvite, options?: RequestOptions): Observable<void> {
   return withValidArguments(
     () => {

@@ -25,16 +25,7 @@ export const VOUCHER_FALLBACK_TIMEOUT_MS = 60_000;
 
 const checkVoucher = (voucher: unknown): SecretInput => checkSecret('voucher', voucher, { length: WireSizes.voucher });
 
-/**
- * Mints a contact voucher from your channel's write cap (local crypto;
- * works offline). Publish `voucherPayload` in box 0 of the voucher stream
- * (`capFirstIndex(voucherReadCap)`), hand `voucher` to the inductor out of
- * band, and keep `voucherSecretKey` to open the answer. Every call draws a
- * fresh reply keypair, so it mints a different voucher.
- *
- * @example
- * const minted = await firstValueFrom(client.voucherMint(myChannel.writeCap, 'Alice'));
- */
+/** The implementation of {@link ThinClient.voucherMint}, where it is documented. */
 export function voucherMint(ctx: ClientContext, messageWriteCap: SecretInput, displayName: string, options?: RequestOptions): Observable<VoucherMintResult> {
   return withValidArguments(
     () => {
@@ -63,17 +54,7 @@ export function voucherMint(ctx: ClientContext, messageWriteCap: SecretInput, di
   );
 }
 
-/**
- * Verifies the joiner's payload (read from box 0) against the voucher and
- * seals `whoReply` to the joiner (local crypto). Write `sealedReply` into
- * box 1; read the joiner with `mutatedMessageReadCap`. Fails with
- * `VoucherHashMismatchError` (28) when the payload does not hash to the
- * voucher, `VoucherSignatureInvalidError` (29) when its signature does
- * not verify, `InvalidRequestError` (3) when it is not a voucher payload.
- *
- * @example
- * const inducted = await firstValueFrom(client.voucherInduct(voucher, payload, myReply));
- */
+/** The implementation of {@link ThinClient.voucherInduct}, where it is documented. */
 export function voucherInduct(
   ctx: ClientContext,
   voucher: SecretInput,
@@ -113,16 +94,7 @@ export function voucherInduct(
   );
 }
 
-/**
- * Opens the inductor's sealed answer (read from box 1) with your voucher
- * secret key, and mutates your channel's write cap by the salt it carries
- * (local crypto). Write to the inductor with `mutatedMessageWriteCap`, from
- * its own index on (`capFirstIndex`). Fails with
- * `VoucherSealOpenFailedError` (30) for the wrong key or a damaged answer.
- *
- * @example
- * const opened = await firstValueFrom(client.voucherOpen(minted.voucherSecretKey, sealed, myChannel.writeCap));
- */
+/** The implementation of {@link ThinClient.voucherOpen}, where it is documented. */
 export function voucherOpen(
   ctx: ClientContext,
   voucherSecretKey: SecretInput,
@@ -157,13 +129,7 @@ export function voucherOpen(
   );
 }
 
-/**
- * The voucher stream's caps, derived from the voucher alone (local
- * crypto): what the inductor needs to read box 0.
- *
- * @example
- * const { voucherReadCap } = await firstValueFrom(client.voucherDeriveStream(voucher));
- */
+/** The implementation of {@link ThinClient.voucherDeriveStream}, where it is documented. */
 export function voucherDeriveStream(ctx: ClientContext, voucher: SecretInput, options?: RequestOptions): Observable<VoucherStreamResult> {
   return withValidArguments(
     () => {
