@@ -1,4 +1,4 @@
-import { Observable } from 'rxjs';
+import { Observable, of } from 'rxjs';
 import type { Link, LinkMessage } from '../core/link.js';
 import { MalformedMessageError, ProtocolError } from '../errors/local-errors.js';
 import type { ByteStream } from '../transport/byte-stream.js';
@@ -56,5 +56,7 @@ export function frameLink(stream: ByteStream, maxFrameBody?: number): Link {
       stream.write(body.length <= PACKED_FRAME_MAX_BODY ? [packFrame(body, maxFrameBody)] : [frameHeader(body.length, maxFrameBody), body]);
     },
     close: () => stream.close(),
+    // A custom transport without closed$: nothing to wait for (it is then exposed to the resume race).
+    closed$: stream.closed$ ?? of(undefined),
   };
 }
