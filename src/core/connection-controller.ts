@@ -176,7 +176,7 @@ export class ConnectionController {
   private dial(): void {
     this.update({ daemon: this.everReady ? 'reconnecting' : 'connecting' });
     // The reconnect delay (if any) and this wait overlap: whichever is longer decides.
-    this.dialSubscription = concat(this.lastLinkClosed$.pipe(ignoreElements()), this.options.dial()).subscribe({
+    this.dialSubscription = concat(this.lastLinkClosed$.pipe(ignoreElements()), defer(this.options.dial)).subscribe({
       next: (link) => this.attach(link),
       error: (error: Error) => this.lost(error),
     });
