@@ -266,6 +266,17 @@ describe('ConnectionController: the next dial waits for the old link to close at
   const noJitter = exponentialBackoff({ initialMs: 1000, jitter: 0 });
   // A daemon busy encrypting: it closes its side only when the test says so.
   const busyLink = (script: Observable<LinkMessage>) => new FakeLink(script as never, () => scheduler.now(), false);
+  /** At `at`: a new controller (the next connect()) after `previous`, to a daemon that resumes the session. */
+  const connectAgainAt = (at: number, previous: () => ConnectionController, cold: TestScheduler['createColdObservable']) => {
+    const next: { env?: ReturnType<typeof setup> } = {};
+    scheduler.schedule(() => {
+      next.env = setup(scheduler, [new FakeLink(cold('spr', greeting(true)), () => scheduler.now())], noReconnect, 60_000, {
+        previousLinkClosed$: previous().linkClosed$,
+      });
+      next.env.controller.start();
+    }, at);
+    return next;
+  };
 
   it('reconnects after a loss only once the daemon closed the old link, even when the backoff ended earlier', () => {
     scheduler.run(({ cold, flush }) => {
@@ -314,20 +325,14 @@ describe('ConnectionController: the next dial waits for the old link to close at
       const first = busyLink(cold('spr', greeting(false)));
       const old = setup(scheduler, [first]);
       old.controller.start();
-      let next: ReturnType<typeof setup> | undefined;
       scheduler.schedule(() => old.controller.close(false), 5);
-      scheduler.schedule(() => {
-        next = setup(scheduler, [new FakeLink(cold('spr', greeting(true)), () => scheduler.now())], noReconnect, 60_000, {
-          previousLinkClosed$: old.controller.linkClosed$,
-        });
-        next.controller.start();
-      }, 6);
+      const next = connectAgainAt(6, () => old.controller, cold);
       scheduler.schedule(() => first.peerClosed(), 3000);
       flush();
       expect(first.sentTypes()).toEqual(['session_token']); // no thin_close: the session is kept
-      expect(next!.dials).toEqual([3000]);
-      expect(next!.controller.state.daemon).toBe('connected');
-      expect(next!.ready.map((r) => [r.at, r.resumed])).toEqual([[3002, true]]);
+      expect(next.env!.dials).toEqual([3000]);
+      expect(next.env!.controller.state.daemon).toBe('connected');
+      expect(next.env!.ready.map((r) => [r.at, r.resumed])).toEqual([[3002, true]]);
     });
   });
 
@@ -338,15 +343,9 @@ describe('ConnectionController: the next dial waits for the old link to close at
       const old = setup(scheduler, [first], noReconnect, 60_000, { closeWaitMs: 10_000 });
       old.controller.start();
       scheduler.schedule(() => old.controller.close(false), 5);
-      let next: ReturnType<typeof setup> | undefined;
-      scheduler.schedule(() => {
-        next = setup(scheduler, [new FakeLink(cold('spr', greeting(true)), () => scheduler.now())], noReconnect, 60_000, {
-          previousLinkClosed$: old.controller.linkClosed$,
-        });
-        next.controller.start();
-      }, 8000);
+      const next = connectAgainAt(8000, () => old.controller, cold);
       flush();
-      expect(next!.dials).toEqual([10_005]);
+      expect(next.env!.dials).toEqual([10_005]);
     });
   });
 
@@ -356,28 +355,16 @@ describe('ConnectionController: the next dial waits for the old link to close at
       const old = setup(scheduler, [first]);
       old.controller.start();
       scheduler.schedule(() => old.controller.close(false), 5);
-      let waiting: ReturnType<typeof setup> | undefined;
-      scheduler.schedule(() => {
-        waiting = setup(scheduler, [new FakeLink(cold('spr', greeting(true)), () => scheduler.now())], noReconnect, 60_000, {
-          previousLinkClosed$: old.controller.linkClosed$,
-        });
-        waiting.controller.start();
-      }, 6);
-      scheduler.schedule(() => waiting!.controller.close(true), 100);
-      let last: ReturnType<typeof setup> | undefined;
-      scheduler.schedule(() => {
-        last = setup(scheduler, [new FakeLink(cold('spr', greeting(true)), () => scheduler.now())], noReconnect, 60_000, {
-          previousLinkClosed$: waiting!.controller.linkClosed$,
-        });
-        last.controller.start();
-      }, 200);
+      const waiting = connectAgainAt(6, () => old.controller, cold);
+      scheduler.schedule(() => waiting.env!.controller.close(true), 100);
+      const last = connectAgainAt(200, () => waiting.env!.controller, cold);
       scheduler.schedule(() => first.peerClosed(), 4000);
       flush();
-      expect(waiting!.dials).toEqual([]);
-      expect(waiting!.controller.state.daemon).toBe('closed');
-      expect(waiting!.stopped).toEqual([]); // close() is not a stop
-      expect(last!.dials).toEqual([4000]);
-      expect(last!.ready.map((r) => r.at)).toEqual([4002]);
+      expect(waiting.env!.dials).toEqual([]);
+      expect(waiting.env!.controller.state.daemon).toBe('closed');
+      expect(waiting.env!.stopped).toEqual([]); // close() is not a stop
+      expect(last.env!.dials).toEqual([4000]);
+      expect(last.env!.ready.map((r) => r.at)).toEqual([4002]);
     });
   });
 
