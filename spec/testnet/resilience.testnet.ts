@@ -9,10 +9,12 @@
  */
 import { ReplaySubject, filter, firstValueFrom, lastValueFrom, take, tap, toArray } from 'rxjs';
 import { KatzenpostError, bytesEqual, type OutboxResult, type WriteStreamProgress } from 'katzenpost-rx';
-import type { Testnet } from '../../testnet/testnet.js';
-import { attachTestnet, check, concat, connectTo, daemonLog, freshSeed, line, pattern, text, utf8 } from './support/testnet-env.js';
+import { attachTestnet, check, concat, connectTo, daemonLog, freshSeed, knownFailure, line, pattern, text, utf8 } from './support/testnet-env.js';
+import { MAIN_DAEMON, type Testnet } from '../../testnet/testnet.js';
 
 const RESTARTABLE = 'restartable';
+/** A daemon with a WebSocket listener, for the resume-while-encrypting check over WebSocket. */
+const WS_DAEMON = 'resume-ws';
 
 let net: Testnet;
 
@@ -70,6 +72,33 @@ describe('session resume', () => {
   });
 });
 
+/**
+ * encrypt_write in flight, disconnect(), connect(): the old connection must
+ * be closed (its AppID unregistered) before the session resumes, and a
+ * request after the resume completes.
+ */
+async function resumeWhileEncrypting(daemon: string): Promise<void> {
+  const client = await connectTo(net, daemon);
+  try {
+    const { writeCap, firstMessageIndex } = await firstValueFrom(client.newKeypair(freshSeed()));
+    const log = await daemonLog(net, daemon);
+    client.encryptWrite(utf8('in the daemon when we leave'), writeCap, firstMessageIndex).subscribe({ error: () => undefined });
+    await log.until(/encryptWrite: Generated BoxID/, 'the daemon encrypts', 60_000);
+    await client.disconnect();
+    await client.connect();
+    expect(client.state.resumed).toBe(true);
+    // The old connection was closed (and its AppID unregistered) before the resume, not after it.
+    const logText = await log.text();
+    const closedAt = logText.search(/Preserving state for disconnected session/);
+    const resumedAt = logText.search(/Session resumed for token/);
+    expect(closedAt).toBeGreaterThanOrEqual(0);
+    expect(resumedAt).toBeGreaterThan(closedAt);
+    await firstValueFrom(client.nextMessageBoxIndex(firstMessageIndex, { timeoutMs: 20_000 }));
+  } finally {
+    await client.close();
+  }
+}
+
 describe('session resume while the daemon encrypts', () => {
   // kpclientd runs encrypt_* inline on the connection's worker, so it notices
   // a closed connection only when the encryption is done — seconds later —
@@ -79,26 +108,27 @@ describe('session resume while the daemon encrypts', () => {
   // meanwhile, that would take the live session with it: every later reply
   // held for a reconnect that never comes. The client waits for the daemon's
   // side of the old close before it dials again (ConnectionController).
-  check('disconnect() + connect() while the daemon encrypts: the resume waits for the old connection to close; requests after it complete', 120_000, async () => {
-    const client = await connectTo(net);
-    try {
-      const { writeCap, firstMessageIndex } = await firstValueFrom(client.newKeypair(freshSeed()));
-      const log = await daemonLog(net);
-      client.encryptWrite(utf8('in the daemon when we leave'), writeCap, firstMessageIndex).subscribe({ error: () => undefined });
-      await log.until(/encryptWrite: Generated BoxID/, 'the daemon encrypts', 60_000);
-      await client.disconnect();
-      await client.connect();
-      expect(client.state.resumed).toBe(true);
-      // The old connection was closed (and its AppID unregistered) before the resume, not after it.
-      const logText = await log.text();
-      const closedAt = logText.search(/Preserving state for disconnected session/);
-      const resumedAt = logText.search(/Session resumed for token/);
-      expect(closedAt).toBeGreaterThanOrEqual(0);
-      expect(resumedAt).toBeGreaterThan(closedAt);
-      await firstValueFrom(client.nextMessageBoxIndex(firstMessageIndex, { timeoutMs: 20_000 }));
-    } finally {
-      await client.close();
-    }
+  check('disconnect() + connect() while the daemon encrypts: the resume waits for the old connection to close; requests after it complete', 120_000, () =>
+    resumeWhileEncrypting(MAIN_DAEMON),
+  );
+
+  describe('over WebSocket', () => {
+    beforeAll(async () => {
+      if (!net.snapshot.daemons.some((d) => d.name === WS_DAEMON)) await net.startDaemon(WS_DAEMON, { transport: 'ws' });
+    }, 180_000);
+    afterAll(async () => {
+      await net?.removeDaemon(WS_DAEMON).catch(() => undefined);
+    });
+    // The daemon's WebSocket library (coder/websocket) answers our close
+    // frame from the connection's reader goroutine at once, and closes the
+    // socket, while the worker goroutine still encrypts: the close event
+    // does not mean the old AppID is unregistered, as a TCP/Unix FIN does.
+    knownFailure(
+      'disconnect() + connect() over WebSocket while the daemon encrypts: the resume waits for the old connection to close',
+      'over WebSocket kpclientd answers the close frame before its worker is done; the client has no signal to wait for',
+      120_000,
+      () => resumeWhileEncrypting(WS_DAEMON),
+    );
   });
 });
 
