@@ -43,7 +43,7 @@ async function filledChannel(client: ThinClient): Promise<{ channel: KeypairResu
   const channel = await firstValueFrom(client.newKeypair(crypto.getRandomValues(new Uint8Array(32))));
   const length = BOXES * client.pigeonholeGeometry().maxPlaintextPayloadLength - 4;
   const payload = Uint8Array.from({ length }, (_, i) => i & 0xff);
-  const done = await lastValueFrom(client.writeStream(channel.writeCap, channel.firstMessageIndex, payload, { window: BOXES }));
+  const done = await lastValueFrom(client.writeStream$(channel.writeCap, channel.firstMessageIndex, payload, { window: BOXES }));
   if (done.totalBoxes !== BOXES) throw new Error(`expected ${BOXES} boxes, wrote ${done.totalBoxes}`);
   return { channel, length };
 }

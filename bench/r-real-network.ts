@@ -110,7 +110,7 @@ async function r1(net: Testnet, client: ThinClient, log: (line: string) => void)
   const payload = crypto.getRandomValues(new Uint8Array(boxes * boxSize - 4));
   const { writeCap, readCap, firstMessageIndex } = await firstValueFrom(client.newKeypair(crypto.getRandomValues(new Uint8Array(32))));
   log('R1: writing 16 boxes');
-  await lastValueFrom(client.writeStream(writeCap, firstMessageIndex, payload));
+  await lastValueFrom(client.writeStream$(writeCap, firstMessageIndex, payload));
   const pid = net.daemonPid();
   log('R1: readStream$, window 8');
   const windowed = await withDaemonCpu(pid, () => lastValueFrom(client.readStream$(readCap, firstMessageIndex, { window: 8 }).pipe(toArray())));

@@ -14,7 +14,7 @@ function setup(
   links: Array<Link | Error>,
   reconnect: ReconnectPolicy = noReconnect,
   handshakeTimeoutMs = 60_000,
-  extra: Pick<ConnectionControllerOptions, 'previousLinkClosed$' | 'closeWaitMs'> = {},
+  extra: Pick<ConnectionControllerOptions, 'previousLinkClosed' | 'closeWaitMs'> = {},
 ) {
   const seen: string[] = [];
   const ready: Array<ReadyInfo & { at: number }> = [];
@@ -255,7 +255,7 @@ describe('ConnectionController reconnect (PROTOCOL.md §9)', () => {
 // kpclientd v0.0.99 unregisters a connection by AppID when its worker ends —
 // seconds after our close while it encrypts — and would take a session
 // resumed meanwhile on a new connection with it. So the next dial waits for
-// the daemon's side of the old link's close (Link.closed$), bounded.
+// the daemon's side of the old link's close (Link.whenClosed), bounded.
 describe('ConnectionController: the next dial waits for the old link to close at both ends', () => {
   let scheduler: TestScheduler;
   beforeEach(() => {
@@ -271,7 +271,7 @@ describe('ConnectionController: the next dial waits for the old link to close at
     const next: { env?: ReturnType<typeof setup> } = {};
     scheduler.schedule(() => {
       next.env = setup(scheduler, [new FakeLink(cold('spr', greeting(true)), () => scheduler.now())], noReconnect, 60_000, {
-        previousLinkClosed$: previous().linkClosed$,
+        previousLinkClosed: previous().whenLinkClosed,
       });
       next.env.controller.start();
     }, at);

@@ -1,7 +1,7 @@
 import { TestScheduler } from 'rxjs/testing';
 import { readStream$ } from '../src/client/streams/read-stream.js';
 import { tail$ } from '../src/client/streams/tail.js';
-import { writeStream } from '../src/client/streams/write-stream.js';
+import { writeStream$ } from '../src/client/streams/write-stream.js';
 import { ProtocolError } from '../src/errors/local-errors.js';
 import type { DecodedRequest } from '../src/wire/messages.js';
 import { indexChain } from '../src/client/streams/index-chain.js';
@@ -115,7 +115,7 @@ describe('readStream$', () => {
   });
 });
 
-describe('writeStream', () => {
+describe('writeStream$', () => {
   let scheduler: TestScheduler;
   beforeEach(() => {
     scheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
@@ -139,7 +139,7 @@ describe('writeStream', () => {
       const payload = Uint8Array.from({ length: 1549 * 5 }, (_, i) => (i * 7) & 0xff);
       const progress: Array<[number, number, number]> = [];
       let nextIndex: Uint8Array | null = null;
-      writeStream(ctx, writeCap, indexOf(100), payload, { window: 2 }).subscribe((p) => {
+      writeStream$(ctx, writeCap, indexOf(100), payload, { window: 2 }).subscribe((p) => {
         progress.push([p.boxesDone, p.totalBoxes, p.bytesDone]);
         if (p.boxesDone < p.totalBoxes) expect(p.nextIndex).toBeNull();
         nextIndex = p.nextIndex;
@@ -158,7 +158,7 @@ describe('writeStream', () => {
   });
 });
 
-describe('writeStream of thousands of boxes', () => {
+describe('writeStream$ of thousands of boxes', () => {
   it('completes, with every progress report in order (no recursion through waiting reports)', () => {
     const scheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
     scheduler.run(({ flush }) => {
@@ -169,7 +169,7 @@ describe('writeStream of thousands of boxes', () => {
       const payload = new Uint8Array(3000 * 1549);
       const done: number[] = [];
       let last: Uint8Array | null = null;
-      writeStream(ctx, writeCap, indexOf(0), payload, { window: 16 }).subscribe((p) => {
+      writeStream$(ctx, writeCap, indexOf(0), payload, { window: 16 }).subscribe((p) => {
         done.push(p.boxesDone);
         last = p.nextIndex;
       });

@@ -9,7 +9,8 @@
  * package-internal swap (`imports` / `browser` field) would need every
  * bundler, Jest and tsc to agree on it. So dist/browser-bundle.js is built here
  * from src/browser.ts with that one module replaced by its WebSocket-only
- * twin, and every package dependency left as an import for the
+ * twin, cbor-x bundled (the package carries it inside, scripts/bundle-cbor.ts)
+ * and every other package dependency left as an import for the
  * application's bundler. Whatever bundler an application uses, the
  * `browser` export condition then gives it a graph without Node built-ins,
  * which {@link assertNoNodeBuiltins} checks on every build.
@@ -18,6 +19,7 @@ import { builtinModules } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
+import { cborLicenceBanner, cborXDir } from './cbor-x-licence.js';
 
 /** The repository root. */
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -34,6 +36,7 @@ const nodeOnlySources = [
   'transport/unix-transport.ts',
   'transport/dial-node-socket.ts',
   'transport/node-socket-stream.ts',
+  'transport/tick-batched-writer.ts',
 ].map((file) => join(src, file));
 
 const builtins = new Set(builtinModules);
@@ -76,6 +79,17 @@ export const browserSubstitutes: esbuild.Plugin = {
       contents: "throw new Error('the ws package is not part of the browser build: use globalThis.WebSocket');",
       loader: 'js',
     }));
+  },
+};
+
+/**
+ * cbor-x is bundled, not left as an import: the package does not depend
+ * on it (scripts/bundle-cbor.ts). Its plain entries, as in the Node build.
+ */
+export const bundleCborX: esbuild.Plugin = {
+  name: 'katzenpost-rx-bundle-cbor-x',
+  setup(build) {
+    build.onResolve({ filter: /^cbor-x\/(encode|decode)$/ }, (args) => ({ path: join(cborXDir, `${args.path.slice('cbor-x/'.length)}.js`) }));
   },
 };
 
@@ -126,8 +140,8 @@ async function bundleForBrowser(options: Omit<esbuild.BuildOptions, 'metafile'> 
 }
 
 /**
- * Bundles src/browser.ts for browsers: our code only, dependencies left as
- * imports. Writes `outfile` (and its source map) when given, else returns
+ * Bundles src/browser.ts for browsers: our code (and cbor-x, which the
+ * package carries inside), dependencies left as imports. Writes `outfile` (and its source map) when given, else returns
  * the code only. Throws if the result is not Node-free.
  *
  * @example
@@ -138,9 +152,10 @@ export function buildBrowserEntry(options: { readonly outfile?: string } = {}): 
     entryPoints: [join(src, 'browser.ts')],
     outfile: options.outfile ?? join(repoRoot, 'dist', 'browser-bundle.js'),
     packages: 'external',
+    banner: { js: cborLicenceBanner() },
     sourcemap: options.outfile ? 'linked' : false,
     write: options.outfile !== undefined,
-    plugins: [browserSubstitutes, noNodeBuiltins],
+    plugins: [browserSubstitutes, bundleCborX, noNodeBuiltins],
   });
 }
 

@@ -12,7 +12,7 @@ export class FakeLink implements Link {
   readonly messages$: Observable<DaemonMessage | UnknownVariant>;
 
   private readonly bothClosed = new AsyncSubject<void>();
-  readonly closed$ = this.bothClosed.asObservable();
+  readonly whenClosed = this.bothClosed.asObservable();
 
   /**
    * @param peerCloses The daemon closes its side as soon as we close ours

@@ -1,6 +1,5 @@
 import type { SchedulerLike } from 'rxjs';
 import type { ClientContext } from '../../src/client/client-context.js';
-import { silentLogger } from '../../src/core/logger.js';
 import { SecretBytes } from '../../src/wire/secret-bytes.js';
 import type { DaemonMessage, DecodedRequest } from '../../src/wire/messages.js';
 import { counterIds, ScriptedLink, type Responder, type ScriptedReply } from './scripted-link.js';
@@ -32,11 +31,8 @@ export function scriptedContext(scheduler: SchedulerLike, respond: Responder) {
     requests: engine,
     ids: counterIds(),
     scheduler,
-    logger: silentLogger,
-    randomFraction: () => 0,
     state: () => session.state,
     state$: session.state$,
-    pkiDocument: () => null,
     randomBytes: (n) => new Uint8Array(n).fill(7),
   };
   return { ctx, sent: link.sent, engine, session, link };

@@ -43,7 +43,7 @@ export class ScriptedLink implements Link {
   readonly messages$: Observable<LinkMessage>;
   private readonly bothClosed = new AsyncSubject<void>();
   /** The daemon closes its side as soon as we close ours (or when it drops the link). */
-  readonly closed$ = this.bothClosed.asObservable();
+  readonly whenClosed = this.bothClosed.asObservable();
 
   constructor(
     private readonly scheduler: SchedulerLike,

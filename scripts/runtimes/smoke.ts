@@ -175,7 +175,7 @@ try {
   await check('readStream-multi-box', async () => {
     const { writeCap, readCap, firstMessageIndex } = await firstValueFrom(c.newKeypair(pattern(32, 2)));
     const payload = pattern(4 * c.pigeonholeGeometry().maxPlaintextPayloadLength, 3);
-    const progress = await lastValueFrom(c.writeStream(writeCap, firstMessageIndex, payload));
+    const progress = await lastValueFrom(c.writeStream$(writeCap, firstMessageIndex, payload));
     const chunks = await lastValueFrom(c.readStream$(readCap, firstMessageIndex).pipe(toArray()));
     const joined = new Uint8Array(chunks.reduce((n, chunk) => n + chunk.length, 0));
     let at = 0;

@@ -208,7 +208,7 @@ describe.each(STORE_KINDS.map((kind) => [kind.name, kind] as const))('ChannelMan
     await firstValueFrom(ch.send(text('keep')));
     const one = await firstValueFrom(ch.tombstoneCurrent());
     expect([one.position, one.tombstone]).toEqual([1, true]);
-    const range = await lastValueFrom(ch.tombstoneRange(2).pipe(toArray()));
+    const range = await lastValueFrom(ch.tombstoneRange$(2).pipe(toArray()));
     expect(range.map((s) => [s.position, s.tombstone])).toEqual([
       [2, true],
       [3, true],

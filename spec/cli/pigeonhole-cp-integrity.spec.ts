@@ -197,10 +197,10 @@ describe('a foreign or damaged stream (issue 13, defect 1)', () => {
     try {
       const keys = await loadKeyFile(key);
       // Someone with the write cap puts a stream that is not a pigeonhole-cp file first…
-      const progress = await lastValueFrom(client.writeStream(keys.writeCap, keys.nextIndex, new Uint8Array(4000).fill(0x41)));
+      const progress = await lastValueFrom(client.writeStream$(keys.writeCap, keys.nextIndex, new Uint8Array(4000).fill(0x41)));
       // …and one whose digest does not match.
       const header = encodeFileHeader({ name: 'damaged.txt', size: 5, digest: blake2b256(new TextEncoder().encode('other')) });
-      const damaged = await lastValueFrom(client.writeStream(keys.writeCap, progress.nextIndex!, new Uint8Array([...header, ...new TextEncoder().encode('hello')])));
+      const damaged = await lastValueFrom(client.writeStream$(keys.writeCap, progress.nextIndex!, new Uint8Array([...header, ...new TextEncoder().encode('hello')])));
       // The key file continues after them (as a resync would).
       const { saveKeyFile } = await import('../../src/cli/pigeonhole-cp/key-file.js');
       await saveKeyFile(key, { ...keys, nextIndex: damaged.nextIndex! });
@@ -304,7 +304,7 @@ describe('clear errors for what is missing (issue 13, defect 8), and safe names 
       const keys = await loadKeyFile(key);
       const content = new TextEncoder().encode('alias ls="rm -rf ~"\n');
       const header = encodeFileHeader({ name: '.bashrc', size: content.length, digest: blake2b256(content) });
-      await lastValueFrom(client.writeStream(keys.writeCap, keys.nextIndex, new Uint8Array([...header, ...content])));
+      await lastValueFrom(client.writeStream$(keys.writeCap, keys.nextIndex, new Uint8Array([...header, ...content])));
     } finally {
       await client.close();
     }

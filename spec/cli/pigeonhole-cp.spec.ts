@@ -131,7 +131,7 @@ describe('pigeonhole-cp against one running simulator', () => {
     try {
       const keys = await firstValueFrom(client.newKeypair(new Uint8Array(32).fill(7)));
       const header = encodeFileHeader({ name: '../../evil.sh', size: 5, digest: blake2b256(new TextEncoder().encode('other')) });
-      await lastValueFrom(client.writeStream(keys.writeCap, keys.firstMessageIndex, new Uint8Array([...header, ...new TextEncoder().encode('hello')])));
+      await lastValueFrom(client.writeStream$(keys.writeCap, keys.firstMessageIndex, new Uint8Array([...header, ...new TextEncoder().encode('hello')])));
       const cap = encodeReadCapability({ readCap: keys.readCap, startIndex: keys.firstMessageIndex });
       const result = await inProcess(['receive', inbox, '--cap', cap, '--config', config]);
       expect(result.code).toBe(1);
@@ -154,7 +154,7 @@ describe('pigeonhole-cp against one running simulator', () => {
       const keys = await firstValueFrom(client.newKeypair(new Uint8Array(32).fill(8)));
       const content = new TextEncoder().encode('#!/bin/sh\n');
       const header = encodeFileHeader({ name: '../../evil.sh', size: content.length, digest: blake2b256(content) });
-      await lastValueFrom(client.writeStream(keys.writeCap, keys.firstMessageIndex, new Uint8Array([...header, ...content])));
+      await lastValueFrom(client.writeStream$(keys.writeCap, keys.firstMessageIndex, new Uint8Array([...header, ...content])));
       const cap = encodeReadCapability({ readCap: keys.readCap, startIndex: keys.firstMessageIndex });
       expect((await inProcess(['receive', inbox, '--cap', cap, '--config', config])).code).toBe(0);
       expect(readdirSync(inbox).filter((n) => !n.startsWith('.pigeonhole-cp-'))).toEqual(['___.._evil.sh']);

@@ -1,18 +1,102 @@
-import { isObservable, map, type Observable } from 'rxjs';
-import { InvalidArgumentError, ThinClient, connectByteStream, type ByteStream } from 'katzenpost-rx';
+import { catchError, firstValueFrom, isObservable, of, switchMap, type Observable } from 'rxjs';
+import {
+  Channel,
+  ChannelManager,
+  ConfigError,
+  InvalidArgumentError,
+  MemoryChannelStore,
+  ReadCapabilityFormatError,
+  ThinClient,
+  connectByteStream,
+  connectTcp,
+  connectUnix,
+  connectWebSocket,
+  type ByteStream,
+} from 'katzenpost-rx';
 import type { SimulatorHandle } from 'katzenpost-rx/sim';
+import { frameCounter } from '../support/frame-counter.js';
+import { publicSurface, type Returns } from '../support/public-surface.js';
 import { startSpecSimulator } from '../support/spec-simulator.js';
 
 /**
- * THE table of bad arguments (issue 13, item 6): every public method of
- * `ThinClient` (and of the `Outbox` it makes) is called with bad arguments
- * on a client that is connected and online — so a missing check would put
- * a frame on the wire — and must fail with an `InvalidArgumentError`
- * naming the argument, without its content, and with no frame written.
+ * The API conventions (README, "Conventions"), checked on the whole public
+ * surface as the compiler sees it (spec/support/public-surface.ts):
  *
- * Robust to either delivery of argument errors (issue 14 decides): a throw
- * from the call, a rejected Promise, or an error on subscribe all count.
+ * 1. **Naming**: a member whose Observable emits many values ends in `$`,
+ *    one that answers once does not, and nothing else ends in `$`.
+ * 2. **Argument errors, one way**: THE table of bad arguments (issue 13,
+ *    item 6) — every public method of `ThinClient` (and of the `Outbox` it
+ *    makes) is called with bad arguments on a client that is connected and
+ *    online, so a missing check would put a frame on the wire. Each must
+ *    fail with an `InvalidArgumentError` naming the argument, without its
+ *    content, with no frame written — delivered the one way its return
+ *    type implies: an Observable returned without a throw that errors on
+ *    subscribe; a Promise that rejects; a synchronous method's throw.
+ * 3. **Cold**: every Observable-returning method (`ThinClient`, `Channel`,
+ *    `ChannelManager`) says so in its doc.
  */
+
+/**
+ * Every Observable-returning public member and function, and how many
+ * values it emits. A new one fails the first test below until it is
+ * classified here — and then its name must follow the rule.
+ */
+const CARDINALITY: Readonly<Record<string, 'one' | 'many'>> = {
+  'ThinClient.events$': 'many',
+  'ThinClient.state$': 'many',
+  'ThinClient.pkiDocument$': 'many',
+  'ThinClient.getPKIDocumentRaw': 'one',
+  'ThinClient.getDirectoryAuthorities': 'one',
+  'ThinClient.send': 'one',
+  'ThinClient.sendMessage': 'one',
+  'ThinClient.sendMessageWithoutReply': 'one', // completes without a value
+  'ThinClient.newKeypair': 'one',
+  'ThinClient.nextMessageBoxIndex': 'one',
+  'ThinClient.getMessageBoxIndexCounter': 'one',
+  'ThinClient.encryptRead': 'one',
+  'ThinClient.encryptWrite': 'one',
+  'ThinClient.startResendingEncryptedMessage': 'one',
+  'ThinClient.startResendingEncryptedMessageReturnBoxExists': 'one',
+  'ThinClient.startResendingEncryptedMessageNoRetry': 'one',
+  'ThinClient.cancelResendingEncryptedMessage': 'one',
+  'ThinClient.tombstoneRange': 'one',
+  'ThinClient.createCourierEnvelopesFromPayload': 'one',
+  'ThinClient.createCourierEnvelopesFromMultiPayload': 'one',
+  'ThinClient.createCourierEnvelopesFromTombstoneRange': 'one',
+  'ThinClient.startResendingCopyCommand': 'one',
+  'ThinClient.cancelResendingCopyCommand': 'one',
+  'ThinClient.write': 'one',
+  'ThinClient.read': 'one',
+  'ThinClient.writeStream$': 'many',
+  'ThinClient.writeStream': 'many', // deprecated alias of writeStream$
+  'ThinClient.readStream$': 'many',
+  'ThinClient.readStreamBoxes$': 'many',
+  'ThinClient.tail$': 'many',
+  'ThinClient.copySend': 'one',
+  'ThinClient.copyTombstones': 'one',
+  'ThinClient.prepareWrite': 'one',
+  'ThinClient.transmit': 'one',
+  'ThinClient.whenOnline': 'one',
+  'Outbox.results$': 'many',
+  'Outbox.pending$': 'many',
+  'ByteStream.chunks$': 'many',
+  'ByteStream.whenClosed': 'one',
+  'ChannelManager.copySend': 'one',
+  'ChannelManager.recover$': 'many',
+  'Channel.send': 'one',
+  'Channel.prepare': 'one',
+  'Channel.flush$': 'many',
+  'Channel.flush': 'many', // deprecated alias of flush$
+  'Channel.tombstoneCurrent': 'one',
+  'Channel.tombstoneRange$': 'many',
+  'Channel.tombstoneRange': 'many', // deprecated alias of tombstoneRange$
+  'Channel.copySend': 'one',
+  'Channel.messages$': 'many',
+  connectByteStream: 'one',
+  connectTcp: 'one',
+  connectUnix: 'one',
+  connectWebSocket: 'one',
+};
 
 const b = (n: number) => new Uint8Array(n).fill(0xab);
 const cap = b(168);
@@ -175,13 +259,17 @@ function rows(): Record<string, Row[]> {
       ...withOptions('read', (c, o) => c.read(readCap, index, o)),
     ],
     writeStream: [
-      ['writeStream window 0', 'options.window', (c) => c.writeStream(cap, index, b(10), { window: 0 })],
-      ['writeStream window 2000', 'options.window', (c) => c.writeStream(cap, index, b(10), { window: 2000 })],
-      ['writeStream window null', 'options.window', (c) => c.writeStream(cap, index, b(10), { window: null as never })],
-      ['writeStream cap', 'writeCap', (c) => c.writeStream(readCap, index, b(10))],
-      ['writeStream resumeFrom box -1', 'options.resumeFrom.box', (c) => c.writeStream(cap, index, b(10), { resumeFrom: { box: -1, index } })],
-      ['writeStream resumeFrom index', 'options.resumeFrom.index', (c) => c.writeStream(cap, index, b(10), { resumeFrom: { box: 1, index: b(3) } })],
-      ...withOptions('writeStream', (c, o) => c.writeStream(cap, index, b(10), o)),
+      ['writeStream (deprecated) window 0', 'options.window', (c) => c.writeStream(cap, index, b(10), { window: 0 })],
+      ['writeStream (deprecated) cap', 'writeCap', (c) => c.writeStream(readCap, index, b(10))],
+    ],
+    writeStream$: [
+      ['writeStream$ window 0', 'options.window', (c) => c.writeStream$(cap, index, b(10), { window: 0 })],
+      ['writeStream$ window 2000', 'options.window', (c) => c.writeStream$(cap, index, b(10), { window: 2000 })],
+      ['writeStream$ window null', 'options.window', (c) => c.writeStream$(cap, index, b(10), { window: null as never })],
+      ['writeStream$ cap', 'writeCap', (c) => c.writeStream$(readCap, index, b(10))],
+      ['writeStream$ resumeFrom box -1', 'options.resumeFrom.box', (c) => c.writeStream$(cap, index, b(10), { resumeFrom: { box: -1, index } })],
+      ['writeStream$ resumeFrom index', 'options.resumeFrom.index', (c) => c.writeStream$(cap, index, b(10), { resumeFrom: { box: 1, index: b(3) } })],
+      ...withOptions('writeStream$', (c, o) => c.writeStream$(cap, index, b(10), o)),
     ],
     readStream$: [
       ['readStream$ window 1.5', 'options.window', (c) => c.readStream$(readCap, index, { window: 1.5 })],
@@ -251,18 +339,23 @@ const NO_ARGUMENTS = new Set([
   'toJSON',
 ]);
 /** TypeScript-private helpers (on the prototype at run time, not part of the API). */
-const PRIVATE = new Set(['constructor', 'createController', 'onMessage', 'requireDocument']);
+const PRIVATE = new Set(['constructor', 'onMessage', 'requireDocument']);
 
-/** What a call did: threw, rejected, errored on subscribe, or (a failure here) none of them. */
-async function outcome(call: () => unknown): Promise<unknown> {
+/**
+ * The error a call delivered the way its return type says — a synchronous
+ * method's throw, a Promise's rejection, an Observable's error on
+ * subscribe — or a description of what it did instead.
+ */
+async function outcome(call: () => unknown, returns: Returns): Promise<unknown> {
   let result: unknown;
   try {
     result = call();
   } catch (error) {
-    return error;
+    return returns === 'other' ? error : `threw ${String(error)} from the call instead of delivering it through the ${returns}`;
   }
-  if (result instanceof Promise) return result.then(() => 'resolved', (error: unknown) => error);
-  if (isObservable(result)) {
+  if (returns === 'promise') return result instanceof Promise ? result.then(() => 'resolved', (error: unknown) => error) : `returned ${typeof result}, not a Promise`;
+  if (returns === 'observable') {
+    if (!isObservable(result)) return `returned ${typeof result}, not an Observable`;
     let error: unknown = 'no error on subscribe';
     const subscription = (result as Observable<unknown>).subscribe({ next: () => (error = 'emitted'), error: (e: unknown) => (error = e) });
     // A request that slipped through is written synchronously; give it a macrotask anyway.
@@ -270,26 +363,75 @@ async function outcome(call: () => unknown): Promise<unknown> {
     subscription.unsubscribe();
     return error;
   }
-  return `returned ${typeof result}`;
+  return `returned ${typeof result} without throwing`;
 }
+
+/** What `ThinClient.<method>` returns, from its declared type; `createOutbox` rows also call `Outbox.add` (both synchronous). */
+function returnsOf(method: string): Returns {
+  const member = publicSurface().members.find((m) => m.owner === 'ThinClient' && m.name === method);
+  if (!member) throw new Error(`ThinClient.${method} is not in the public surface`);
+  return member.returns;
+}
+
+describe('the public surface follows the naming rule', () => {
+  const { members, functions } = publicSurface();
+  const observables = [
+    ...members.filter((m) => m.returns === 'observable').map((m) => ({ key: `${m.owner}.${m.name}`, name: m.name, deprecated: m.deprecated, doc: m.doc })),
+    ...functions.filter((f) => f.returns === 'observable').map((f) => ({ key: f.name, name: f.name, deprecated: false, doc: f.doc })),
+  ];
+
+  it('classifies every Observable-returning member and function (a new one must be added to CARDINALITY)', () => {
+    expect(observables.map((o) => o.key).sort()).toEqual(Object.keys(CARDINALITY).sort());
+  });
+
+  it('names end in $ exactly when the Observable emits many values', () => {
+    const breaking = observables.filter((o) => o.name.endsWith('$') !== (CARDINALITY[o.key] === 'many') && !o.deprecated).map((o) => o.key);
+    expect(breaking).toEqual([]);
+  });
+
+  it('nothing but an Observable ends in $', () => {
+    const misnamed = [...members.map((m) => ({ key: `${m.owner}.${m.name}`, returns: m.returns })), ...functions.map((f) => ({ key: f.name, returns: f.returns }))].filter(
+      (m) => m.key.endsWith('$') && m.returns !== 'observable',
+    );
+    expect(misnamed).toEqual([]);
+  });
+
+  it('a deprecated member names what replaces it, which exists and follows the rule', () => {
+    const deprecated = members.filter((m) => m.deprecated);
+    expect(deprecated.map((m) => `${m.owner}.${m.name}`).sort()).toEqual(['Channel.flush', 'Channel.tombstoneRange', 'ThinClient.writeStream']);
+    for (const member of deprecated) {
+      const replacement = /@deprecated Use \{@link ([A-Za-z$]+)\}/.exec(member.doc)?.[1];
+      expect({ member: member.name, replacement }).toEqual({ member: member.name, replacement: expect.any(String) });
+      expect(members.some((m) => m.owner === member.owner && m.name === replacement && !m.deprecated)).toBe(true);
+    }
+  });
+
+  it.each([
+    ['connectByteStream', () => connectByteStream({} as never)],
+    ['connectTcp', () => connectTcp({ address: 'no port here' })],
+    ['connectUnix', () => connectUnix({ address: '' })],
+    ['connectWebSocket', () => connectWebSocket({ address: 'http://not-a-ws-url' })],
+  ])('the exported Observable function %s delivers a bad dial as a ConfigError on subscribe', async (_name, call) => {
+    expect(await outcome(call, 'observable')).toBeInstanceOf(ConfigError);
+  });
+
+  it('every Observable-returning method says it is cold (each subscription is one request)', () => {
+    const requests = members.filter((m) => m.kind === 'method' && m.returns === 'observable' && !m.deprecated);
+    expect(new Set(requests.map((m) => m.owner))).toEqual(new Set(['ThinClient', 'Channel', 'ChannelManager']));
+    const silent = requests.filter((m) => !/Cold: each subscription/.test(m.doc));
+    expect(silent.map((m) => `${m.owner}.${m.name}`)).toEqual([]);
+  });
+});
 
 describe('every public method refuses bad arguments before anything is sent', () => {
   let sim: SimulatorHandle;
   let client: ThinClient;
-  /** Frames (writes) the client put on its socket. */
-  let framesSent = 0;
-  const countWrites = (stream: ByteStream): ByteStream => ({
-    chunks$: stream.chunks$,
-    close: () => stream.close(),
-    write: (buffers) => {
-      framesSent++;
-      stream.write(buffers);
-    },
-  });
+  /** Frames the client put on its socket. */
+  const counter = frameCounter();
 
   beforeAll(async () => {
     sim = await startSpecSimulator({ realTime: 'arguments are refused before anything is sent; no timing involved', seed: 'bad-arguments' });
-    client = await ThinClient.connect(sim.config, { socketFactory: (dial) => connectByteStream(dial).pipe(map(countWrites)) });
+    client = await ThinClient.connect(sim.config, { socketFactory: counter.socketFactory });
     expect(client.isConnected()).toBe(true); // online: a request that got through would be sent at once
   });
   afterAll(async () => {
@@ -297,28 +439,147 @@ describe('every public method refuses bad arguments before anything is sent', ()
     await sim.close();
   });
 
-  it('has a row for every public method that takes arguments', () => {
-    const methods = Object.getOwnPropertyNames(ThinClient.prototype).filter(
-      (name) => typeof Object.getOwnPropertyDescriptor(ThinClient.prototype, name)?.value === 'function' && !PRIVATE.has(name) && !NO_ARGUMENTS.has(name),
+  it('has a row for every public method that takes arguments (the compiler and the prototype agree on them)', () => {
+    const declared = publicSurface()
+      .members.filter((m) => m.owner === 'ThinClient' && m.kind === 'method' && !m.isStatic)
+      .map((m) => m.name);
+    const onPrototype = Object.getOwnPropertyNames(ThinClient.prototype).filter(
+      (name) => typeof Object.getOwnPropertyDescriptor(ThinClient.prototype, name)?.value === 'function' && !PRIVATE.has(name),
     );
-    expect(methods.sort()).toEqual(Object.keys(rows()).sort());
+    expect(onPrototype.sort()).toEqual(declared.sort());
+    const withArguments = onPrototype.filter((name) => !NO_ARGUMENTS.has(name));
+    expect(withArguments.sort()).toEqual(Object.keys(rows()).sort());
   });
 
-  const table = Object.values(rows()).flat();
-  it.each(table)('%s → InvalidArgumentError(%s), no frame sent', async (_label, argument, call) => {
-    const before = framesSent;
-    const error = await outcome(() => call(client));
+  const table = Object.entries(rows()).flatMap(([method, methodRows]) => methodRows.map(([label, argument, call]) => [label, argument, call, method] as const));
+  it.each(table)('%s → InvalidArgumentError(%s), no frame sent', async (_label, argument, call, method) => {
+    const before = counter.frames();
+    const error = await outcome(() => call(client), returnsOf(method));
     expect(error).toBeInstanceOf(InvalidArgumentError);
     expect((error as InvalidArgumentError).argument).toBe(argument);
     expect((error as Error).message).not.toMatch(/171|ab ab|abab/i); // never the bytes (0xab = 171)
-    expect(framesSent - before).toBe(0);
+    expect(counter.frames() - before).toBe(0);
     expect(client.pendingRequestCount).toBe(0);
   });
 
   it('the frame counter sees a request that does go out (the check above can fail)', async () => {
-    const before = framesSent;
-    await outcome(() => client.nextMessageBoxIndex(index));
-    expect(framesSent - before).toBe(1);
+    const before = counter.frames();
+    await outcome(() => client.nextMessageBoxIndex(index), 'observable');
+    expect(counter.frames() - before).toBe(1);
+  });
+
+  it('an argument error composes like any other error: inside switchMap it reaches catchError, and nothing is sent', async () => {
+    const before = counter.frames();
+    const caught = await firstValueFrom(
+      of(b(3)).pipe(
+        switchMap((badIndex) => client.read(readCap, badIndex)),
+        catchError((error: unknown) => of(error)),
+      ),
+    );
+    expect(caught).toBeInstanceOf(InvalidArgumentError);
+    expect((caught as InvalidArgumentError).argument).toBe('index');
+    expect(counter.frames() - before).toBe(0);
+  });
+
+  describe('and so does every method of the channel layer, storing nothing', () => {
+    type ChannelRow = readonly [label: string, argument: string, call: (manager: ChannelManager, channel: Channel) => unknown];
+    /** Per `Owner.method`: calls with bad arguments, and the argument each must name. */
+    const CHANNEL_ROWS: Record<string, ChannelRow[]> = {
+      'ChannelManager.createChannel': [
+        ['createChannel empty name', 'name', (m) => m.createChannel('')],
+        ['createChannel 256-character name', 'name', (m) => m.createChannel('n'.repeat(256))],
+      ],
+      'ChannelManager.importChannel': [['importChannel name a number', 'name', (m) => m.importChannel(5 as never, 'kprx1:')]],
+      'ChannelManager.get': [['get empty name', 'name', (m) => m.get('')]],
+      'ChannelManager.delete': [['delete name null', 'name', (m) => m.delete(null as never)]],
+      'ChannelManager.copySend': [
+        ['manager copySend none', 'items', (m) => m.copySend([])],
+        ['manager copySend twice one channel', 'items', (m, c) => m.copySend([{ channel: c.name, payload: b(1) }, { channel: c.name, payload: b(1) }])],
+        ['manager copySend empty payload', 'items[0].payload', (m, c) => m.copySend([{ channel: c.name, payload: b(0) }])],
+        ['manager copySend no channel', 'items[0].channel', () => new ChannelManager(client, new MemoryChannelStore()).copySend([{ payload: b(1) } as never])],
+      ],
+      'Channel.shareReadCapability': [
+        ['shareReadCapability from last', 'options.from', (_m, c) => c.shareReadCapability({ from: 'last' as never })],
+        ['shareReadCapability options null', 'options', (_m, c) => c.shareReadCapability(null as never)],
+      ],
+      'Channel.send': [
+        ['channel send empty', 'plaintext', (_m, c) => c.send(b(0))],
+        ['channel send a string', 'plaintext', (_m, c) => c.send('hi' as never)],
+      ],
+      'Channel.prepare': [['prepare null', 'plaintext', (_m, c) => c.prepare(null as never)]],
+      'Channel.tombstoneRange$': [
+        ['tombstoneRange$ -1', 'count', (_m, c) => c.tombstoneRange$(-1)],
+        ['tombstoneRange$ 1.5', 'count', (_m, c) => c.tombstoneRange$(1.5)],
+        ['tombstoneRange$ beyond a copy stream', 'count', (_m, c) => c.tombstoneRange$(65_537)],
+      ],
+      'Channel.tombstoneRange': [['tombstoneRange (deprecated) -1', 'count', (_m, c) => c.tombstoneRange(-1)]],
+      'Channel.copySend': [
+        ['channel copySend empty', 'payload', (_m, c) => c.copySend(b(0))],
+        ['channel copySend over 10 MiB', 'payload', (_m, c) => c.copySend(b(10 * 1024 * 1024 + 1))],
+      ],
+      'Channel.messages$': [
+        ['messages$ options null', 'options', (_m, c) => c.messages$(null as never)],
+        ['messages$ initialDelayMs -1', 'options.initialDelayMs', (_m, c) => c.messages$({ initialDelayMs: -1 })],
+        ['messages$ maxDelayMs 3e9', 'options.maxDelayMs', (_m, c) => c.messages$({ maxDelayMs: 3e9 })],
+        ['messages$ replayUnread a string', 'options.replayUnread', (_m, c) => c.messages$({ replayUnread: 'no' as never })],
+      ],
+      'Channel.history': [
+        ['history query null', 'query', (_m, c) => c.history(null as never)],
+        ['history limit -1', 'query.limit', (_m, c) => c.history({ limit: -1 })],
+        ['history order up', 'query.order', (_m, c) => c.history({ order: 'up' as never })],
+        ['history unread 1', 'query.unread', (_m, c) => c.history({ unread: 1 as never })],
+      ],
+      'Channel.sentHistory': [['sentHistory afterId 1.5', 'query.afterId', (_m, c) => c.sentHistory({ afterId: 1.5 })]],
+      'Channel.markRead': [
+        ['markRead id 0', 'ids', (_m, c) => c.markRead(0)],
+        ['markRead ids strings', 'ids', (_m, c) => c.markRead(['1'] as never)],
+        ['markRead read a string', 'read', (_m, c) => c.markRead(1, 'no' as never)],
+      ],
+      'Channel.markUnread': [['markUnread ids null', 'ids', (_m, c) => c.markUnread(null as never)]],
+    };
+
+    let manager: ChannelManager;
+    let channel: Channel;
+    /** What the store holds, as the manager reports it: must not change. */
+    const stored = async () => JSON.stringify({ channels: await manager.list(), pending: await channel.pending(), sent: await channel.sentHistory() });
+
+    beforeAll(async () => {
+      manager = new ChannelManager(client, new MemoryChannelStore());
+      channel = await manager.createChannel('owned');
+    });
+
+    it('has a row for every Channel and ChannelManager method that takes arguments', () => {
+      const withArguments = publicSurface()
+        .members.filter((m) => (m.owner === 'Channel' || m.owner === 'ChannelManager') && m.kind === 'method' && m.parameterNames.length > 0)
+        .map((m) => `${m.owner}.${m.name}`);
+      expect(withArguments.sort()).toEqual(Object.keys(CHANNEL_ROWS).sort());
+    });
+
+    const channelTable = Object.entries(CHANNEL_ROWS).flatMap(([key, keyRows]) => keyRows.map(([label, argument, call]) => [label, argument, call, key] as const));
+    it.each(channelTable)('%s → InvalidArgumentError(%s), nothing stored, no frame sent', async (_label, argument, call, key) => {
+      const [owner, name] = key.split('.');
+      const returns = publicSurface().members.find((m) => m.owner === owner && m.name === name)!.returns;
+      const [framesBefore, storedBefore] = [counter.frames(), await stored()];
+      const error = await outcome(() => call(manager, channel), returns);
+      expect(error).toBeInstanceOf(InvalidArgumentError);
+      expect((error as InvalidArgumentError).argument).toBe(argument);
+      expect(counter.frames() - framesBefore).toBe(0);
+      expect(await stored()).toBe(storedBefore);
+    });
+
+    it('a read capability that does not parse is a ReadCapabilityFormatError, through the rejection', async () => {
+      await expect(outcome(() => manager.importChannel('from-garbage', 'kprx1:not-a-capability'), 'promise')).resolves.toBeInstanceOf(ReadCapabilityFormatError);
+      expect(await manager.list()).toHaveLength(1);
+    });
+
+    it.each([
+      ['store null', 'store', [null, {}]],
+      ['options null', 'options', [new MemoryChannelStore(), null]],
+      ['options.now a number', 'options.now', [new MemoryChannelStore(), { now: 5 }]],
+      ['options.verifyNextBox a string', 'options.verifyNextBox', [new MemoryChannelStore(), { verifyNextBox: 'yes' }]],
+    ])('new ChannelManager with %s → InvalidArgumentError(%s)', async (_label, argument, [store, options]) => {
+      await expect(outcome(() => new ChannelManager(client, store as never, options as never), 'other')).resolves.toMatchObject({ name: 'InvalidArgumentError', argument });
+    });
   });
 
   it.each([

@@ -56,7 +56,7 @@ describe('README: A short tour', () => {
         const text = new TextDecoder().decode(await firstValueFrom(client.read(readCap, firstMessageIndex)));
 
         const fileBytes = Uint8Array.from({ length: 5000 }, (_, i) => i & 0xff);
-        client.writeStream(writeCap, next, fileBytes).subscribe((p) => progress.push(p.boxesDone / p.totalBoxes));
+        client.writeStream$(writeCap, next, fileBytes).subscribe((p) => progress.push(p.boxesDone / p.totalBoxes));
         const chunks = await lastValueFrom(client.readStream$(readCap, next).pipe(toArray()));
 
         client.tail$(readCap, firstMessageIndex)

@@ -1,5 +1,5 @@
 import { format, inspect } from 'node:util';
-import { firstValueFrom, lastValueFrom, toArray } from 'rxjs';
+import { firstValueFrom, lastValueFrom, toArray, type Observable } from 'rxjs';
 import { InvalidArgumentError, SecretBytes, ThinClient, TombstoneError, type ClientEvent, type Logger } from 'katzenpost-rx';
 import type { SimulatorHandle } from 'katzenpost-rx/sim';
 import { startSpecSimulator } from '../support/spec-simulator.js';
@@ -114,23 +114,18 @@ describe('results, events, errors and logs reveal no secret', () => {
     expect(prepared.writeCap).toBeInstanceOf(SecretBytes);
     const tombstones = await firstValueFrom(client.tombstoneRange(keys.writeCap, keys.firstMessageIndex, 1));
     await firstValueFrom(client.startResendingEncryptedMessage({ writeCap: keys.writeCap, ...tombstones.envelopes[0]! }));
-    await lastValueFrom(client.writeStream(keys.writeCap, prepared.nextMessageBoxIndex, plaintext));
+    await lastValueFrom(client.writeStream$(keys.writeCap, prepared.nextMessageBoxIndex, plaintext));
     const chunks = await lastValueFrom(client.readStream$(keys.readCap, prepared.nextMessageBoxIndex).pipe(toArray()));
     expect(Buffer.concat(chunks).equals(Buffer.from(plaintext))).toBe(true);
 
     // Errors provoked with secrets as arguments.
     const errors: unknown[] = [];
-    const attempt = (call: () => unknown) => {
-      try {
-        call();
-      } catch (error) {
-        errors.push(error);
-      }
-    };
-    attempt(() => client.newKeypair(new Uint8Array([...seed, 1])));
-    attempt(() => client.encryptWrite(new Uint8Array(5000).fill(plaintext[0]!), keys.writeCap, keys.firstMessageIndex));
-    attempt(() => client.encryptWrite(plaintext, keys.writeCap.exposeBytes().subarray(1), keys.firstMessageIndex));
-    attempt(() => client.startResendingEncryptedMessage({ writeCap: keys.writeCap, ...envelope, envelopeHash: keys.writeCap as never }));
+    // Argument errors arrive on subscribe (README, "Conventions").
+    const attempt = async (request: Observable<unknown>) => errors.push(await firstValueFrom(request).catch((e: unknown) => e));
+    await attempt(client.newKeypair(new Uint8Array([...seed, 1])));
+    await attempt(client.encryptWrite(new Uint8Array(5000).fill(plaintext[0]!), keys.writeCap, keys.firstMessageIndex));
+    await attempt(client.encryptWrite(plaintext, keys.writeCap.exposeBytes().subarray(1), keys.firstMessageIndex));
+    await attempt(client.startResendingEncryptedMessage({ writeCap: keys.writeCap, ...envelope, envelopeHash: keys.writeCap as never }));
     errors.push(await firstValueFrom(client.read(keys.readCap, keys.firstMessageIndex)).catch((e: unknown) => e)); // a tombstone now
     expect(errors.slice(0, 4).every((e) => e instanceof InvalidArgumentError)).toBe(true);
     expect(errors[4]).toBeInstanceOf(TombstoneError);

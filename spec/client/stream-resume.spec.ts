@@ -3,7 +3,7 @@ import { streamBoxCount, type StreamBox, type StreamReadPosition, type WriteStre
 import { concatBytes, pattern, seedOf, withSim } from '../howto/support/howto-env.js';
 
 /**
- * Mid-stream resume in the SDK (issue 13, item 2): a `writeStream` or a
+ * Mid-stream resume in the SDK (issue 13, item 2): a `writeStream$` or a
  * `readStreamBoxes$` interrupted at a random box continues from the last
  * position it reported, not from the stream's first box, and the result is
  * byte for byte the payload.
@@ -12,7 +12,7 @@ const WINDOW = 8;
 const randomBox = (total: number): number => 1 + Math.floor(Math.random() * (total - 2));
 
 describe('resuming an interrupted stream', () => {
-  it('writeStream continues from its last resumeFrom: at most a window of boxes is written twice', () =>
+  it('writeStream$ continues from its last resumeFrom: at most a window of boxes is written twice', () =>
     withSim('resume-write', async ({ client, sim }) => {
       const { writeCap, readCap, firstMessageIndex } = await firstValueFrom(client.newKeypair(seedOf('resume-write')));
       const payload = pattern(300_000, 3);
@@ -22,7 +22,7 @@ describe('resuming an interrupted stream', () => {
       // Interrupted once `stopAt` boxes are done: unsubscribing cancels the writes in flight.
       let last: WriteStreamProgress | undefined;
       await lastValueFrom(
-        client.writeStream(writeCap, firstMessageIndex, payload, { window: WINDOW }).pipe(
+        client.writeStream$(writeCap, firstMessageIndex, payload, { window: WINDOW }).pipe(
           tap((progress) => (last = progress)),
           takeWhile((progress) => progress.boxesDone < stopAt),
         ),
@@ -34,7 +34,7 @@ describe('resuming an interrupted stream', () => {
       expect(stopAt - last!.resumeFrom.box).toBeLessThan(WINDOW);
 
       // Resumed: only the boxes from resumeFrom on are written again.
-      const resumed = await lastValueFrom(client.writeStream(writeCap, firstMessageIndex, payload, { window: WINDOW, resumeFrom: last!.resumeFrom }).pipe(toArray()));
+      const resumed = await lastValueFrom(client.writeStream$(writeCap, firstMessageIndex, payload, { window: WINDOW, resumeFrom: last!.resumeFrom }).pipe(toArray()));
       expect(resumed.length).toBe(total - last!.resumeFrom.box);
       expect(resumed.at(-1)).toMatchObject({ boxesDone: total, totalBoxes: total, bytesDone: payload.length });
       expect(sim.stats().boxes).toBe(total);
@@ -49,7 +49,7 @@ describe('resuming an interrupted stream', () => {
     withSim('resume-read', async ({ client }) => {
       const { writeCap, readCap, firstMessageIndex } = await firstValueFrom(client.newKeypair(seedOf('resume-read')));
       const payload = pattern(300_000, 5);
-      await lastValueFrom(client.writeStream(writeCap, firstMessageIndex, payload, { window: WINDOW }));
+      await lastValueFrom(client.writeStream$(writeCap, firstMessageIndex, payload, { window: WINDOW }));
       const total = streamBoxCount(payload.length, client.pigeonholeGeometry().maxPlaintextPayloadLength);
       const stopAt = randomBox(total);
 

@@ -145,7 +145,7 @@ describeReal('conformance with the real kpclientd v0.0.99 (offline daemon)', () 
     expect(b).toEqual(a);
     expect(a.readCap.subarray(0, 32)).toEqual(a.writeCap.exposeBytes().subarray(32, 64));
     expect(a.readCap.subarray(32)).toEqual(a.firstMessageIndex);
-    expect(() => client.newKeypair(new Uint8Array(31))).toThrow(InvalidArgumentError);
+    await expect(firstValueFrom(client.newKeypair(new Uint8Array(31)))).rejects.toThrow(InvalidArgumentError);
     check('new_keypair sizes, determinism, cap layout; a 31-byte seed is refused before the wire');
   });
 

@@ -1,6 +1,6 @@
 /**
  * How-to: read back a multi-box payload, and send and receive a large
- * payload with the stream API (`writeStream` / `readStream$`).
+ * payload with the stream API (`writeStream$` / `readStream$`).
  *
  * The framing is the guide's: a 4-byte big-endian length, then the
  * payload, across consecutive boxes.
@@ -44,7 +44,7 @@ describe('how-to: read back a multi-box payload', () => {
       expect(Buffer.from(read).equals(Buffer.from(payload))).toBe(true);
     }));
 
-  it('readStream$ reads the same boxes with several reads in flight, and a writeStream payload reads back by hand', () =>
+  it('readStream$ reads the same boxes with several reads in flight, and a writeStream$ payload reads back by hand', () =>
     withSim('howto-multibox-stream', async ({ client }) => {
       const { writeCap, readCap, firstMessageIndex } = await firstValueFrom(client.newKeypair(seedOf('multibox')));
       const boxSize = client.pigeonholeGeometry().maxPlaintextPayloadLength;
@@ -60,8 +60,8 @@ describe('how-to: read back a multi-box payload', () => {
       expect(chunks.length).toBe(streamBoxCount(payload.length, boxSize));
       expect(Buffer.from(concatBytes(chunks)).equals(Buffer.from(payload))).toBe(true);
 
-      // The other way round: writeStream's framing is the guide's, so the hand loop reads it.
-      const second = await lastValueFrom(client.writeStream(writeCap, index, payload));
+      // The other way round: writeStream$'s framing is the guide's, so the hand loop reads it.
+      const second = await lastValueFrom(client.writeStream$(writeCap, index, payload));
       const byHand = await readFramedByHand(client, readCap, index);
       expect(Buffer.from(byHand.payload).equals(Buffer.from(payload))).toBe(true);
       expect(byHand.boxes).toBe(second.totalBoxes);
@@ -71,7 +71,7 @@ describe('how-to: read back a multi-box payload', () => {
     withSim('howto-multibox-peek', async ({ client }) => {
       const { writeCap, readCap, firstMessageIndex } = await firstValueFrom(client.newKeypair(seedOf('peek')));
       const payload = pattern(3500);
-      await lastValueFrom(client.writeStream(writeCap, firstMessageIndex, payload));
+      await lastValueFrom(client.writeStream$(writeCap, firstMessageIndex, payload));
       const firstBox = await firstValueFrom(client.read(readCap, firstMessageIndex));
       const { length, data } = parseStreamHeader(firstBox);
       expect(length).toBe(payload.length);
@@ -93,12 +93,12 @@ describe('how-to: read back a multi-box payload', () => {
 });
 
 describe('how-to: send and receive a large payload (stream API)', () => {
-  it('writeStream reports progress box by box; readStream$ returns exactly the bytes written', () =>
+  it('writeStream$ reports progress box by box; readStream$ returns exactly the bytes written', () =>
     withSim('howto-stream-large', async ({ client }) => {
       const { writeCap, readCap, firstMessageIndex } = await firstValueFrom(client.newKeypair(seedOf('large')));
       const boxSize = client.pigeonholeGeometry().maxPlaintextPayloadLength;
       const payload = pattern(100_000, 3);
-      const progress = await lastValueFrom(client.writeStream(writeCap, firstMessageIndex, payload, { window: 8 }).pipe(toArray()));
+      const progress = await lastValueFrom(client.writeStream$(writeCap, firstMessageIndex, payload, { window: 8 }).pipe(toArray()));
       const totalBoxes = streamBoxCount(payload.length, boxSize);
       expect(progress.map((p) => p.boxesDone)).toEqual(Array.from({ length: totalBoxes }, (_, i) => i + 1));
       expect(progress.every((p, i) => i === 0 || p.bytesDone > progress[i - 1]!.bytesDone)).toBe(true);

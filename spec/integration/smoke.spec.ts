@@ -21,7 +21,7 @@ describe('ThinClient against the simulator (smoke)', () => {
       const text = await firstValueFrom(client.read(alice.readCap, alice.firstMessageIndex));
       expect(new TextDecoder().decode(text)).toBe('hello bob');
       const payload = Uint8Array.from({ length: 20_000 }, (_, i) => i & 0xff);
-      const progress = await firstValueFrom(client.writeStream(alice.writeCap, next, payload).pipe(filter((p) => p.boxesDone === p.totalBoxes)));
+      const progress = await firstValueFrom(client.writeStream$(alice.writeCap, next, payload).pipe(filter((p) => p.boxesDone === p.totalBoxes)));
       expect(progress.totalBoxes).toBe(13);
       const chunks = await firstValueFrom(client.readStream$(alice.readCap, next).pipe(toArray()));
       expect(Buffer.concat(chunks)).toEqual(Buffer.from(payload));

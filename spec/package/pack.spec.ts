@@ -10,8 +10,13 @@ import { installRuntime, runtimeById } from '../../scripts/runtimes/install-runt
  * entry points only. Catches a broken `exports` map, missing declaration
  * files, a runtime dependency left in devDependencies, or a file left out of
  * `files`. Once on this process's Node (type-checked), once on Node 24
- * (from the runtime cache, scripts/runtimes) with npm's default install:
- * nothing of ours to compile, and the SQLite store on Node's own SQLite.
+ * (from the runtime cache, scripts/runtimes) — both with npm's default
+ * install, which must print no warning, leave no type package the
+ * application did not ask for (a `@types/node` of the newest Node, pulled
+ * in by a `@types/*` dependency, would shadow the application's own), and
+ * compile nothing: the SDK carries cbor-x inside (scripts/bundle-cbor.ts),
+ * so neither cbor-x nor its native addon is installed. On Node 24 the
+ * SQLite store runs on Node's own SQLite.
  */
 const tsc = join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc');
 
@@ -64,16 +69,25 @@ try {
 }
 `;
 
-/** Installed packages (node_modules/<name>, one level of scopes) that run an install script or carry a binding.gyp. */
-function packagesWithInstallScripts(nodeModules: string): string[] {
-  const dirs = readdirSync(nodeModules).flatMap((name) =>
+/** Installed packages: node_modules/<name>, one level of scopes. */
+function installedPackages(nodeModules: string): string[] {
+  return readdirSync(nodeModules).flatMap((name) =>
     name.startsWith('@') ? readdirSync(join(nodeModules, name)).map((inner) => `${name}/${inner}`) : name.startsWith('.') ? [] : [name],
   );
-  return dirs.filter((name) => {
+}
+
+/** Installed packages that run an install script (`prepare` included: npm 11 lists it) or carry a binding.gyp. */
+function packagesWithInstallScripts(nodeModules: string): string[] {
+  return installedPackages(nodeModules).filter((name) => {
     const manifest = JSON.parse(readFileSync(join(nodeModules, name, 'package.json'), 'utf8')) as { scripts?: Record<string, string>; gypfile?: boolean };
     const scripts = manifest.scripts ?? {};
-    return ['preinstall', 'install', 'postinstall'].some((s) => s in scripts) || manifest.gypfile === true || existsSync(join(nodeModules, name, 'binding.gyp'));
+    return ['preinstall', 'install', 'postinstall', 'prepare'].some((s) => s in scripts) || manifest.gypfile === true || existsSync(join(nodeModules, name, 'binding.gyp'));
   });
+}
+
+/** What a default install must not bring: type packages nobody asked for, cbor-x (carried inside) and its native addon. */
+function unwanted(nodeModules: string): string[] {
+  return installedPackages(nodeModules).filter((name) => name.startsWith('@types/') || name === 'cbor-x' || name.includes('cbor-extract'));
 }
 
 describe('the packed package', () => {
@@ -86,10 +100,18 @@ describe('the packed package', () => {
   }, 300_000);
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-  it('installs into a blank project, type-checks and runs through its public entry points', () => {
+  it('installs into a blank project without a warning or a stray type package, type-checks and runs through its public entry points', () => {
     const app = join(work, 'app');
-    // No optional or install scripts: nothing to build for what this program uses.
-    installIntoBlankProject(app, tarball, { npmArgs: ['--omit=optional', '--ignore-scripts'] });
+    const printed = installIntoBlankProject(app, tarball);
+    expect(printed).not.toMatch(/npm warn/i);
+    const nodeModules = join(app, 'node_modules');
+    expect({ unwanted: unwanted(nodeModules), installScripts: packagesWithInstallScripts(nodeModules) }).toEqual({ unwanted: [], installScripts: [] });
+    // The check above can fail: the repository's own install has both kinds.
+    expect(unwanted(join(repoRoot, 'node_modules'))).toEqual(expect.arrayContaining(['@types/node', 'cbor-x']));
+    // cbor-x inside: a module that imports nothing, under cbor-x's licence.
+    const cbor = readFileSync(join(nodeModules, 'katzenpost-rx', 'dist', 'wire', 'cbor-library.js'), 'utf8');
+    expect(cbor).toMatch(/^\/\*!\n \* cbor-x \d+\.\d+\.\d+[^]*MIT License[^]*Copyright \(c\) 2020 Kris Zyp/);
+    expect(cbor).not.toMatch(/^import |\bfrom ["']|\brequire\(/m);
     writeFileSync(join(app, 'consumer.mts'), consumerTs);
     const types = ['--types', 'node', '--typeRoots', join(repoRoot, 'node_modules', '@types')];
     run(process.execPath, [tsc, '--noEmit', '--strict', '--target', 'es2022', '--module', 'nodenext', '--moduleResolution', 'nodenext', ...types, 'consumer.mts'], { cwd: app });
@@ -101,13 +123,13 @@ describe('the packed package', () => {
   it('on Node 24, installs with npm defaults, compiles nothing of its own and keeps channels in Node\'s built-in SQLite', () => {
     const node24 = installRuntime(runtimeById('node24'));
     const app = join(work, 'app24');
-    installIntoBlankProject(app, tarball, { node: node24.executable });
+    const printed = installIntoBlankProject(app, tarball, { node: node24.executable });
+    expect(printed).not.toMatch(/npm warn/i);
     const nodeModules = join(app, 'node_modules');
     // better-sqlite3 is an optional peer dependency: not installed, not compiled.
     expect(existsSync(join(nodeModules, 'better-sqlite3'))).toBe(false);
-    // The only install script in the tree is cbor-x's optional native string extractor, which the SDK never loads
-    // (it fetches a prebuilt binary where the registry serves one; below: not loaded).
-    expect(packagesWithInstallScripts(nodeModules).filter((name) => name !== 'cbor-extract')).toEqual([]);
+    // No install script anywhere in the tree: nothing compiles (cbor-x, and with it cbor-extract, is inside the SDK).
+    expect({ unwanted: unwanted(nodeModules), installScripts: packagesWithInstallScripts(nodeModules) }).toEqual({ unwanted: [], installScripts: [] });
     writeFileSync(join(app, 'consumer.mjs'), sqliteConsumerJs);
     const output = run(node24.executable, ['consumer.mjs'], { cwd: app });
     expect(JSON.parse(output.trim().split('\n').pop()!)).toEqual({ node: '24', backend: 'node:sqlite', writePosition: 1, nativeCbor: [] });

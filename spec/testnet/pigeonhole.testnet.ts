@@ -50,7 +50,7 @@ describe('streams', () => {
     const { writeCap, readCap, firstMessageIndex } = await newChannel();
     const boxSize = env.client.pigeonholeGeometry().maxPlaintextPayloadLength;
     const payload = pattern(8 * boxSize + boxSize / 2, 3);
-    const progress = await lastValueFrom(env.client.writeStream(writeCap, firstMessageIndex, payload).pipe(toArray()));
+    const progress = await lastValueFrom(env.client.writeStream$(writeCap, firstMessageIndex, payload).pipe(toArray()));
     const last = progress[progress.length - 1]!;
     expect(last.totalBoxes).toBe(9);
     expect(last.boxesDone).toBe(9);

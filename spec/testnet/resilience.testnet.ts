@@ -141,7 +141,7 @@ describe('daemon restarts', () => {
       const payload = pattern(6 * boxSize - 4, 7); // six boxes with the 4-byte header
       const firstInstance = client.state.instanceToken;
       const progress = new ReplaySubject<WriteStreamProgress>();
-      const writing = lastValueFrom(client.writeStream(writeCap, firstMessageIndex, payload).pipe(tap(progress), toArray()));
+      const writing = lastValueFrom(client.writeStream$(writeCap, firstMessageIndex, payload).pipe(tap(progress), toArray()));
       // Kill it once some boxes are written and others are in flight.
       await firstValueFrom(progress.pipe(filter((p) => p.boxesDone >= 2)));
       await net.stopDaemon(RESTARTABLE, 'SIGKILL');

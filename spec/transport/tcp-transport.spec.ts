@@ -57,7 +57,7 @@ describe('connectTcp', () => {
     }
   });
 
-  it('close() cuts off a peer that never closes its side after the close bound, and closed$ completes', async () => {
+  it('close() cuts off a peer that never closes its side after the close bound, and whenClosed emits', async () => {
     const server = await startServer({ host: '127.0.0.1', port: 0 });
     try {
       const socket = connect({ host: '127.0.0.1', port: portOf(server.server) });
@@ -66,7 +66,7 @@ describe('connectTcp', () => {
       const peer = await server.nextConnection();
       stream.close();
       await readToEnd(peer); // our FIN; the peer keeps its side open
-      await firstValueFrom(stream.closed$!);
+      await firstValueFrom(stream.whenClosed!);
       expect(socket.destroyed).toBe(true);
     } finally {
       await server.close();

@@ -256,17 +256,17 @@ describe('connectWebSocket', () => {
     // Nothing else arrived before the close frame.
     expect(peer.queued()).toBe(0);
     // The closing handshake is over at both ends.
-    await firstValueFrom(stream.closed$!);
+    await firstValueFrom(stream.whenClosed!);
   });
 
-  it('closed$ completes after the close bound when the server never answers the close frame', async () => {
+  it('whenClosed emits after the close bound when the server never answers the close frame', async () => {
     const { Ctor, instances } = recordingCtor();
     const stream = await dialed(connectWebSocket({ address: server.url }, { WebSocketCtor: Ctor, closeBoundMs: 1 }));
     const peer = await server.nextPeer();
     // A peer that never answers: its socket stops reading, so our close frame is never handled.
     peer.socket.pause();
     stream.close();
-    await firstValueFrom(stream.closed$!);
+    await firstValueFrom(stream.whenClosed!);
     expect(instances[0]!.readyState).toBe(WebSocket.CLOSING);
   });
 

@@ -1,5 +1,6 @@
 import { FrameTooLargeError } from '../../src/errors/local-errors.js';
-import { encodeFrame, frameHeader, PACKED_FRAME_MAX_BODY, packFrame } from '../../src/wire/frame-encoder.js';
+import { encodeFrame, frameHeader, packFrame } from '../../src/wire/frame-encoder.js';
+import { PACKED_FRAME_MAX_BODY } from '../../src/wire/frame-slab.js';
 
 const seq = (n: number, from = 0) => Uint8Array.from({ length: n }, (_, i) => (from + i) & 0xff);
 

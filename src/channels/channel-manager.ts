@@ -2,7 +2,7 @@ import { concatMap, defer, firstValueFrom, lastValueFrom, map, toArray, type Obs
 import type { ThinClient } from '../client/thin-client.js';
 import { WireSizes } from '../wire/constants.js';
 import { Channel } from './channel.js';
-import { checkChannelName, type CopyItem } from './channel-arguments.js';
+import { checkChannelName, checkManagerOptions, checkStore, type CopyItem } from './channel-arguments.js';
 import { ChannelLayer, type ChannelManagerOptions } from './channel-layer.js';
 import type { ChannelStore } from './channel-store.js';
 import type { ChannelInfo, ChannelRecord, SentMessage } from './channel-types.js';
@@ -48,7 +48,7 @@ export class ChannelManager {
   private readonly layer: ChannelLayer;
 
   constructor(client: ThinClient, store: ChannelStore, options: ChannelManagerOptions = {}) {
-    this.layer = new ChannelLayer(client, store, options);
+    this.layer = new ChannelLayer(client, checkStore(store), checkManagerOptions(options));
   }
 
   /** Creates an owned channel (write + read) with a fresh keypair. Rejects with `ChannelExistsError` if the name is taken. */
@@ -102,7 +102,7 @@ export class ChannelManager {
 
   /** A handle on a stored channel; rejects with `ChannelNotFoundError`. */
   get(name: string): Promise<Channel> {
-    return this.handle(this.layer.journal.channel$(name));
+    return this.handle(defer(() => this.layer.journal.channel$(checkChannelName(name))));
   }
 
   /** Every stored channel, by name (no write capabilities). */
@@ -112,7 +112,7 @@ export class ChannelManager {
 
   /** Deletes a channel, its histories and its queued sends. */
   delete(name: string): Promise<void> {
-    return firstValueFrom(this.layer.journal.delete$(name));
+    return firstValueFrom(defer(() => this.layer.journal.delete$(checkChannelName(name))));
   }
 
   /**
@@ -134,6 +134,8 @@ export class ChannelManager {
    * outbox is empty, or fails with the first failure once every channel is
    * done. Unsubscribing cancels the transmissions in flight (their entries
    * stay queued).
+   *
+   * Cold: each subscription recovers what is queued at that moment.
    */
   recover$(): Observable<SentMessage> {
     return this.layer.transmitter.recover$();
@@ -145,6 +147,8 @@ export class ChannelManager {
    * does. Queued and recovered like a send, cancelled by unsubscribing
    * like a send. Emits the sent records, one per channel in the given
    * order.
+   *
+   * Cold: each subscription is one more copy, in new boxes.
    *
    * @example
    * await firstValueFrom(manager.copySend([{ channel: 'a', payload: x }, { channel: 'b', payload: y }]));

@@ -1,6 +1,7 @@
-import { concat, concatMap, filter, from, type Observable } from 'rxjs';
+import { concat, concatMap, defer, filter, from, type Observable } from 'rxjs';
 import type { ThinClient } from '../client/thin-client.js';
 import type { TailOptions } from '../client/streams/tail.js';
+import { checkMessagesOptions } from './channel-arguments.js';
 import type { ChannelJournal } from './channel-journal.js';
 import type { ReceivedMessage } from './channel-types.js';
 
@@ -22,20 +23,19 @@ export interface MessagesOptions extends Pick<TailOptions, 'initialDelayMs' | 'm
  * emitted (the journal's rule 4). Unsubscribing stops the polling; a box
  * read but not yet stored is read again next time.
  */
-export function channelMessages$(client: ThinClient, journal: ChannelJournal, name: string, options: MessagesOptions = {}): Observable<ReceivedMessage> {
-  const tailOptions: TailOptions = {
-    ...(options.initialDelayMs !== undefined ? { initialDelayMs: options.initialDelayMs } : {}),
-    ...(options.maxDelayMs !== undefined ? { maxDelayMs: options.maxDelayMs } : {}),
-  };
-  return journal.readStart$(name, options.replayUnread !== false).pipe(
-    concatMap(({ record, unread }) =>
-      concat(
-        from(unread),
-        client.tail$(record.readCap, record.readIndex, tailOptions).pipe(
-          concatMap((message) => journal.storeReceived$(name, message)),
-          filter((stored): stored is ReceivedMessage => stored !== null),
+export function channelMessages$(client: ThinClient, journal: ChannelJournal, name: string, options?: MessagesOptions): Observable<ReceivedMessage> {
+  return defer(() => {
+    const { tail, replayUnread } = checkMessagesOptions(options);
+    return journal.readStart$(name, replayUnread).pipe(
+      concatMap(({ record, unread }) =>
+        concat(
+          from(unread),
+          client.tail$(record.readCap, record.readIndex, tail).pipe(
+            concatMap((message) => journal.storeReceived$(name, message)),
+            filter((stored): stored is ReceivedMessage => stored !== null),
+          ),
         ),
       ),
-    ),
-  );
+    );
+  });
 }

@@ -1,4 +1,7 @@
-import { concatMap, firstValueFrom, map, type Observable } from 'rxjs';
+import { concatMap, defer, firstValueFrom, map, type Observable } from 'rxjs';
+import { checkBoolean } from '../client/validate.js';
+import { WireSizes } from '../wire/constants.js';
+import { checkHistoryQuery, checkMessageIds, checkPayload, checkShareFrom } from './channel-arguments.js';
 import type { ChannelLayer } from './channel-layer.js';
 import { channelMessages$, type MessagesOptions } from './channel-messages.js';
 import type { ChannelInfo, HistoryQuery, PendingSend, ReceivedMessage, SentMessage } from './channel-types.js';
@@ -47,10 +50,11 @@ export class Channel {
    */
   shareReadCapability(options: { readonly from?: 'first' | 'next' } = {}): Promise<string> {
     const { journal } = this.layer;
-    const share$ =
-      options.from === 'next'
+    const share$ = defer(() =>
+      checkShareFrom(options) === 'next'
         ? journal.reserve$([this.name]).pipe(map(([next]) => encodeReadCapability({ readCap: next!.record.readCap, startIndex: next!.tail.index })))
-        : journal.channel$(this.name).pipe(map((record) => encodeReadCapability({ readCap: record.readCap, startIndex: record.firstIndex })));
+        : journal.channel$(this.name).pipe(map((record) => encodeReadCapability({ readCap: record.readCap, startIndex: record.firstIndex }))),
+    );
     return firstValueFrom(share$);
   }
 
@@ -72,6 +76,8 @@ export class Channel {
    * reserved — `recover()`, `flush$()` or the next send delivers it, once;
    * `pending()` shows it meanwhile. (Once the commit transaction has
    * started, the send completes and is in `sentHistory()`.)
+   *
+   * Cold: each subscription sends the message once more, in the next box.
    */
   send(plaintext: Uint8Array): Observable<SentMessage> {
     const { preparer, transmitter } = this.layer;
@@ -86,17 +92,30 @@ export class Channel {
    * local encryption runs now (the daemon needs no mixnet for it), the
    * entry is durable, and `flush$()`, `recover()` or the next `send()`
    * transmits it.
+   *
+   * Cold: each subscription queues the message once more.
    */
   prepare(plaintext: Uint8Array): Observable<PreparedSend> {
     return this.layer.preparer.message$(this.name, plaintext).pipe(map((entry) => ({ seq: entry.seq, position: entry.slots[0]!.position })));
   }
 
-  /** Transmits this channel's queued entries in order, emitting each sent record; completes when they are done. Unsubscribing cancels (they stay queued). */
+  /**
+   * Transmits this channel's queued entries in order, emitting each sent
+   * record; completes when they are done. Unsubscribing cancels (they stay
+   * queued).
+   *
+   * Cold: each subscription transmits what is queued at that moment.
+   */
   flush$(): Observable<SentMessage> {
     return this.layer.transmitter.flush$(this.name);
   }
 
-  /** @deprecated Renamed {@link flush$} (it emits many values); this alias goes in the next minor version. */
+  /**
+   * The old name of {@link flush$}, which emits many sent records and so
+   * carries the `$` of every multi-value stream (README, "Conventions").
+   *
+   * @deprecated Use {@link flush$}; this alias goes in 0.3.
+   */
   flush(): Observable<SentMessage> {
     return this.flush$();
   }
@@ -106,12 +125,22 @@ export class Channel {
     return firstValueFrom(this.layer.journal.pending$(this.name));
   }
 
-  /** Tombstones the next box (advancing past it), through the outbox like a send, cancelled like a send. */
+  /**
+   * Tombstones the next box (advancing past it), through the outbox like a
+   * send, cancelled like a send.
+   *
+   * Cold: each subscription tombstones one more box.
+   */
   tombstoneCurrent(): Observable<SentMessage> {
     return this.tombstoneRange$(1);
   }
 
-  /** Tombstones the next `count` boxes (`tombstoneRange`), emitting each as it is confirmed. Unsubscribing cancels (the rest stay queued). */
+  /**
+   * Tombstones the next `count` boxes, emitting each as it is confirmed.
+   * Unsubscribing cancels (the rest stay queued).
+   *
+   * Cold: each subscription tombstones `count` more boxes.
+   */
   tombstoneRange$(count: number): Observable<SentMessage> {
     const { preparer, transmitter } = this.layer;
     return preparer.tombstones$(this.name, count).pipe(
@@ -121,7 +150,13 @@ export class Channel {
     );
   }
 
-  /** @deprecated Renamed {@link tombstoneRange$} (it emits many values); this alias goes in the next minor version. */
+  /**
+   * The old name of {@link tombstoneRange$}, which emits one sent record
+   * per box and so carries the `$` of every multi-value stream (README,
+   * "Conventions").
+   *
+   * @deprecated Use {@link tombstoneRange$}; this alias goes in 0.3.
+   */
   tombstoneRange(count: number): Observable<SentMessage> {
     return this.tombstoneRange$(count);
   }
@@ -133,10 +168,12 @@ export class Channel {
    * recovered and cancelled like a send (unsubscribing cancels the
    * temporary channel's writes or the copy command at the daemon). See
    * `ChannelManager.copySend` for several channels at once.
+   *
+   * Cold: each subscription writes the payload once more, in new boxes.
    */
   copySend(payload: Uint8Array): Observable<SentMessage> {
     const { preparer, transmitter } = this.layer;
-    return preparer.copy$([{ channel: this.name, payload }]).pipe(
+    return defer(() => preparer.copy$([{ channel: this.name, payload: checkPayload('payload', payload, WireSizes.maxCopyPayload) }])).pipe(
       concatMap((entry) => transmitter.deliver$(this.name, entry.seq)),
       map((sent) => sent[0]!),
     );
@@ -150,6 +187,10 @@ export class Channel {
    * emitted. Call `markRead` once you have handled a message. Errors (e.g. a
    * lost daemon) end the stream; resubscribing resumes where it stopped.
    *
+   * Cold: each subscription follows the channel from the persisted read
+   * index and polls for itself; with two at once each new message is stored
+   * once and reaches only one of them, so share one (README, "Conventions").
+   *
    * @example
    * channel.messages$().pipe(concatMap(async (m) => { await handle(m); await channel.markRead(m.id); })).subscribe();
    */
@@ -159,7 +200,7 @@ export class Channel {
 
   /** Stored received messages (oldest first unless `order: 'desc'`). */
   history(query?: HistoryQuery): Promise<ReceivedMessage[]> {
-    return firstValueFrom(this.layer.journal.received$(this.name, query));
+    return firstValueFrom(defer(() => this.layer.journal.received$(this.name, checkHistoryQuery(query))));
   }
 
   /** Stored received messages not yet marked read. */
@@ -169,8 +210,7 @@ export class Channel {
 
   /** Marks messages read (or unread with `read = false`); returns how many changed. */
   markRead(ids: number | readonly number[], read = true): Promise<number> {
-    const list = typeof ids === 'number' ? [ids] : ids;
-    return firstValueFrom(this.layer.journal.setRead$(this.name, list, read));
+    return firstValueFrom(defer(() => this.layer.journal.setRead$(this.name, checkMessageIds(ids), checkBoolean('read', read))));
   }
 
   /** Marks messages unread again. */
@@ -180,6 +220,6 @@ export class Channel {
 
   /** Confirmed sends of this channel. */
   sentHistory(query?: HistoryQuery): Promise<SentMessage[]> {
-    return firstValueFrom(this.layer.journal.sent$(this.name, query));
+    return firstValueFrom(defer(() => this.layer.journal.sent$(this.name, checkHistoryQuery(query))));
   }
 }

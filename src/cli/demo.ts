@@ -62,7 +62,7 @@ async function main(): Promise<void> {
       const alice = await firstValueFrom(client.newKeypair(crypto.getRandomValues(new Uint8Array(32))));
       const story = text.encode('Alice writes a message long enough to need several boxes. '.repeat(60));
       say(`Alice writes ${story.length} bytes …`);
-      const progress = await lastValueFrom(client.writeStream(alice.writeCap, alice.firstMessageIndex, story));
+      const progress = await lastValueFrom(client.writeStream$(alice.writeCap, alice.firstMessageIndex, story));
       say(`  wrote ${progress.boxesDone}/${progress.totalBoxes} boxes`);
       say('Bob reads them back with readStream$ …');
       const chunks = await lastValueFrom(client.readStream$(alice.readCap, alice.firstMessageIndex).pipe(toArray()));

@@ -1,8 +1,6 @@
 import type { Observable, SchedulerLike } from 'rxjs';
 import type { ConnectionState } from '../core/connection-state.js';
 import type { IdGenerator } from '../core/ids.js';
-import type { Logger } from '../core/logger.js';
-import type { PKIDocument } from '../pki/pki-document.js';
 import type { RequestEngine } from './request-engine.js';
 
 /**
@@ -14,15 +12,10 @@ export interface ClientContext {
   readonly requests: RequestEngine;
   readonly ids: IdGenerator;
   readonly scheduler: SchedulerLike;
-  readonly logger: Logger;
-  /** Uniform [0, 1) numbers (service choice, jitter). */
-  readonly randomFraction: () => number;
   /** The current connection state (geometry, mixnet flag). */
   state(): ConnectionState;
   /** The connection state as it changes (replays the current one). */
   readonly state$: Observable<ConnectionState>;
   /** Fresh random bytes from the client's CSPRNG (temporary channel seeds). */
   randomBytes(length: number): Uint8Array;
-  /** The latest PKI document, or null before the first. */
-  pkiDocument(): PKIDocument | null;
 }

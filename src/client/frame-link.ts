@@ -4,12 +4,12 @@ import { MalformedMessageError, ProtocolError } from '../errors/local-errors.js'
 import type { ByteStream } from '../transport/byte-stream.js';
 import { decodeDaemonMessage } from '../wire/codec.js';
 import { FrameDecoder } from '../wire/frame-decoder.js';
-import { frameHeader, PACKED_FRAME_MAX_BODY, packFrame } from '../wire/frame-encoder.js';
+import { frameBuffers } from '../wire/frame-encoder.js';
 
 /**
  * Turns a byte stream into a message link: frames are reassembled from any
  * chunking, decoded, and emitted synchronously in order; requests are
- * written as `[length prefix, body]` so the body is not copied.
+ * written as frames (`frameBuffers`: a large body is not copied).
  *
  * A framing or CBOR error makes the stream unusable (we cannot trust what
  * follows, and a lost reply would leave its request hanging), so the error
@@ -51,12 +51,10 @@ export function frameLink(stream: ByteStream, maxFrameBody?: number): Link {
   return {
     messages$,
     send(body: Uint8Array): void {
-      // Small bodies (requests are a few hundred bytes) go as one buffer,
-      // large ones as prefix + body so the payload is not copied (bench P1, P2).
-      stream.write(body.length <= PACKED_FRAME_MAX_BODY ? [packFrame(body, maxFrameBody)] : [frameHeader(body.length, maxFrameBody), body]);
+      stream.write(frameBuffers(body, maxFrameBody));
     },
     close: () => stream.close(),
-    // A custom transport without closed$: nothing to wait for (it is then exposed to the resume race).
-    closed$: stream.closed$ ?? of(undefined),
+    // A custom transport without whenClosed: nothing to wait for (it is then exposed to the resume race).
+    whenClosed: stream.whenClosed ?? of(undefined),
   };
 }

@@ -11,7 +11,7 @@ import type { ByteStream } from '../transport/byte-stream.js';
  *
  * @example
  * const client = await ThinClient.connect(config, {
- *   logger: consoleLogger,
+ *   logger: { ...silentLogger, warn: (message, fields) => console.warn(message, fields) },
  *   requestTimeoutMs: 120_000,
  *   reconnect: exponentialBackoff({ maxMs: 30_000 }),
  * });
@@ -19,7 +19,7 @@ import type { ByteStream } from '../transport/byte-stream.js';
 export interface ThinClientOptions {
   /** Opens the byte stream to the daemon. Default: TCP, Unix or WebSocket per the config. */
   readonly socketFactory?: (dial: DialConfig) => Observable<ByteStream>;
-  /** Random bytes for query ids, SURB ids and the instance token. Default: Web Crypto. */
+  /** Random bytes for query ids, SURB ids, the instance token and temporary channel seeds (`copySend`). Default: Web Crypto. */
   readonly random?: RandomSource;
   /** Uniform [0, 1) numbers for backoff jitter and service choice. Default: from `random`. */
   readonly randomFraction?: () => number;

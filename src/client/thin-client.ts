@@ -57,7 +57,7 @@ import { read, type ReadOptions } from './streams/read.js';
 import { readStream$, readStreamBoxes$, type ReadStreamOptions, type StreamBox } from './streams/read-stream.js';
 import { tail$, type StreamMessage, type TailOptions } from './streams/tail.js';
 import { write, type WriteOptions } from './streams/write.js';
-import { writeStream, type WriteStreamOptions, type WriteStreamProgress } from './streams/write-stream.js';
+import { writeStream$, type WriteStreamOptions, type WriteStreamProgress } from './streams/write-stream.js';
 import type { ThinClientOptions } from './thin-client-options.js';
 import { checkBytes } from './validate.js';
 import { checkClientOptions } from './validate-options.js';
@@ -68,6 +68,14 @@ import type { SecretInput } from '../wire/secret-bytes.js';
  * way: `events$` is the daemon socket as a hot stream of typed events, and
  * every request is a cold Observable that sends when subscribed, emits its
  * reply, and cancels when unsubscribed.
+ *
+ * The conventions (README, "Conventions"): a name ends in `$` when its
+ * Observable emits many values (`events$`, `readStream$`, `tail$`,
+ * `writeStream$`), not when it answers once (`send`, `read`, `write`);
+ * each subscription to a request is one request (share one result with
+ * `shareReplay`); a bad argument arrives as the Observable's error on
+ * subscribe (a Promise's rejection, a synchronous method's throw), with
+ * nothing sent.
  *
  * @example
  * const client = await ThinClient.connect(await loadConfig('thinclient.toml'));
@@ -151,12 +159,9 @@ export class ThinClient {
       requests: this.requests,
       ids: this.ids,
       scheduler,
-      logger: this.logger,
-      randomFraction: this.randomFraction,
       state: () => this.session.state,
       state$: this.session.state$,
       randomBytes: random,
-      pkiDocument: () => this.documentSubject.value,
     };
     this.events$ = this.eventsSubject.asObservable();
     this.state$ = this.session.state$;
@@ -296,6 +301,8 @@ export class ThinClient {
    * with `ServiceUnavailableError` (code 10) when the daemon has no document
    * for that epoch — always, for an offline daemon.
    *
+   * Cold: each subscription is one request.
+   *
    * @example
    * const { payload, epoch } = await firstValueFrom(client.getPKIDocumentRaw());
    */
@@ -307,6 +314,8 @@ export class ThinClient {
    * The directory authorities the daemon is configured with, e.g. to map
    * certificate signatures (`identityKeyHash`) to names. Fails with
    * `ServiceUnavailableError` when none are configured.
+   *
+   * Cold: each subscription is one request.
    *
    * @example
    * const authorities = await firstValueFrom(client.getDirectoryAuthorities());
@@ -339,13 +348,15 @@ export class ThinClient {
 
   /**
    * Sends `payload` to a service with a fresh SURB, emits the reply payload
-   * and completes — cold: nothing is sent until you subscribe. Fails with
-   * `OfflineError` when the daemon is offline, `MessageSendError` when the
-   * daemon could not send, and `RequestTimeoutError` when no reply came
-   * before the daemon dropped its SURB (or before `options.timeoutMs`).
+   * and completes. Fails with `OfflineError` when the daemon is offline,
+   * `MessageSendError` when the daemon could not send, and
+   * `RequestTimeoutError` when no reply came before the daemon dropped its
+   * SURB (or before `options.timeoutMs`).
    *
    * The reply payload is the whole decrypted SURB payload, which for the
    * echo service is the zero-padded request: compare prefixes.
+   *
+   * Cold: each subscription is one send, with a SURB of its own.
    *
    * @example
    * const echo = client.getService('echo');
@@ -361,6 +372,9 @@ export class ThinClient {
    * a `message_reply_event` on `client.events$` with the same `surbId` (Go's
    * `SendMessage`). For a request/reply in one Observable use `send`.
    *
+   * Cold: each subscription is one send (reusing `surbId` while one is
+   * pending fails).
+   *
    * @example
    * const surbId = client.newSURBID();
    * client.events$.pipe(filter((e) => e.type === 'message_reply_event' && equal(e.surbId, surbId))).subscribe(…);
@@ -375,6 +389,8 @@ export class ThinClient {
    * reply and the daemon reports nothing back (PROTOCOL.md §5). Completes once
    * the request is handed to the connection.
    *
+   * Cold: each subscription is one send.
+   *
    * @example
    * await lastValueFrom(client.sendMessageWithoutReply(payload, echo.toDestination()), { defaultValue: undefined });
    */
@@ -384,7 +400,8 @@ export class ThinClient {
 
   /**
    * The Promise form of {@link send}, with a timeout (default 30 s, the
-   * reference clients' recommendation).
+   * reference clients' recommendation). Each call is one send; a bad
+   * argument rejects the Promise.
    *
    * @example
    * const reply = await client.blockingSendMessage(payload, echo.toDestination(), { timeoutMs: 10_000 });
@@ -400,6 +417,8 @@ export class ThinClient {
    * same seed gives the same channel — keep it secret like the write cap).
    * Local: the daemon answers at once, online or not.
    *
+   * Cold: each subscription is one request.
+   *
    * @example
    * const seed = crypto.getRandomValues(new Uint8Array(32));
    * const { writeCap, readCap, firstMessageIndex } = await firstValueFrom(client.newKeypair(seed));
@@ -412,6 +431,8 @@ export class ThinClient {
    * The index after `messageBoxIndex` (BACAP NextIndex: counter + 1, keys
    * advanced). A pure function of the index; local.
    *
+   * Cold: each subscription is one request.
+   *
    * @example
    * const second = await firstValueFrom(client.nextMessageBoxIndex(firstMessageIndex));
    */
@@ -422,6 +443,8 @@ export class ThinClient {
   /**
    * The BACAP counter (Idx64) of an index, as a `bigint` — it starts at a
    * random 64-bit value, so it routinely exceeds 2^53. Local.
+   *
+   * Cold: each subscription is one request.
    *
    * @example
    * const counter = await firstValueFrom(client.getMessageBoxIndexCounter(index)); // e.g. 14725812370184459871n
@@ -435,6 +458,8 @@ export class ThinClient {
    * PKI document (offline daemons answer `DaemonInternalError`, code 4).
    * Send the result with `startResendingEncryptedMessage({ readCap, messageBoxIndex, ...result })`.
    *
+   * Cold: each subscription is one request (and a fresh envelope).
+   *
    * @example
    * const envelope = await firstValueFrom(client.encryptRead(readCap, index));
    */
@@ -446,6 +471,8 @@ export class ThinClient {
    * Prepares a write of `plaintext` (at most `MaxPlaintextPayloadLength`
    * bytes, checked here) to box `messageBoxIndex`. An empty plaintext makes a
    * tombstone. Local, needs the PKI document.
+   *
+   * Cold: each subscription is one request (and a fresh envelope).
    *
    * @example
    * const envelope = await firstValueFrom(client.encryptWrite(text, writeCap, index));
@@ -464,13 +491,13 @@ export class ThinClient {
    * Unsubscribing before the outcome cancels the operation at the daemon
    * (`cancel_resending_encrypted_message`, sent once); the daemon's code-24
    * answer to that cancel is absorbed. A cancel by anyone else ends this
-   * Observable with `StartResendingCancelledError`. One limit is the
-   * daemon's: a request still waiting in its send queue (offline, or behind
-   * the Poisson schedule) is not found by the cancel (DAEMON.md §3.6): the
-   * client keeps its place in its account of that queue and cancels it
-   * again once it has left it. After a reconnect that resumed the session,
-   * an operation in flight is cancelled and re-issued under a fresh query
-   * id, so the daemon never runs it twice.
+   * Observable with `StartResendingCancelledError`. A start still waiting
+   * in the daemon's send queue (offline, or behind the Poisson schedule) is
+   * not found by a cancel (DAEMON.md §3.6): the client then keeps its place
+   * in its account of that queue and cancels it again once it has left it.
+   * After a reconnect that resumed the session, an operation in flight is
+   * cancelled and re-issued under a fresh query id, so the daemon never runs
+   * two ARQs for it.
    *
    * Errors are typed: `BoxIDNotFoundError`, `BoxAlreadyExistsError`,
    * `TombstoneError` (see `isExpectedOutcome`), `BACAPDecryptionFailedError`,
@@ -478,6 +505,10 @@ export class ThinClient {
    * InvalidSignature/DatabaseFailure vs the daemon's InvalidRequest/
    * InternalError, PROTOCOL.md §7.3); they are reported as the replica errors
    * with the ambiguity spelled out in the message.
+   *
+   * Cold: each subscription is one request (subscribing twice to the same
+   * envelope at once waits for the first: the daemon can cancel only its
+   * newest ARQ of a hash).
    *
    * @example
    * const sent = await firstValueFrom(client.encryptWrite(text, writeCap, index));
@@ -493,6 +524,8 @@ export class ThinClient {
    * Like {@link startResendingEncryptedMessage}, but a write to a box that
    * already holds different content fails with `BoxAlreadyExistsError`
    * instead of counting as success (one more round trip).
+   *
+   * Cold: each subscription is one request.
    */
   startResendingEncryptedMessageReturnBoxExists(params: StartResendingParams, options?: RequestOptions): Observable<StartResendingResult> {
     return startResendingEncryptedMessageReturnBoxExists(this.context, params, options);
@@ -502,6 +535,8 @@ export class ThinClient {
    * Like {@link startResendingEncryptedMessage}, but a read of a box that
    * has not been written fails at once with `BoxIDNotFoundError` instead of
    * waiting for it (use it to poll).
+   *
+   * Cold: each subscription is one request.
    */
   startResendingEncryptedMessageNoRetry(params: StartResendingParams, options?: RequestOptions): Observable<StartResendingResult> {
     return startResendingEncryptedMessageNoRetry(this.context, params, options);
@@ -512,6 +547,8 @@ export class ThinClient {
    * operation's own Observable then fails with `StartResendingCancelledError`.
    * Usually you do not need this: unsubscribing cancels. Emits once when the
    * daemon confirms (it confirms unknown hashes too).
+   *
+   * Cold: each subscription is one request.
    *
    * @example
    * await firstValueFrom(client.cancelResendingEncryptedMessage(envelope.envelopeHash));
@@ -526,6 +563,11 @@ export class ThinClient {
    * `startResendingEncryptedMessage({ writeCap, ...envelope })`.
    * Built from `encryptWrite` with an empty plaintext, one box after another.
    *
+   * `maxCount` is at most 65 536 (what one courier copy command accepts);
+   * `options.timeoutMs` bounds the whole call, not each box.
+   *
+   * Cold: each subscription prepares the range anew (one request per box).
+   *
    * @example
    * const { envelopes, next } = await firstValueFrom(client.tombstoneRange(writeCap, index, 3));
    */
@@ -536,6 +578,8 @@ export class ThinClient {
   /**
    * Packs `payload` (≤ 10 MiB) for one destination channel starting at
    * `destStartIndex`. Stateless: every call flushes (no buffer).
+   *
+   * Cold: each subscription is one request.
    *
    * @example
    * const { envelopes, nextDestIndex } = await firstValueFrom(
@@ -557,6 +601,8 @@ export class ThinClient {
    * one stream each). Pass the previous call's `buffer` to continue a stream,
    * and `isLast` on the final call to flush it.
    *
+   * Cold: each subscription is one request.
+   *
    * @example
    * const first = await firstValueFrom(client.createCourierEnvelopesFromMultiPayload([a, b], true, false));
    * const last = await firstValueFrom(client.createCourierEnvelopesFromMultiPayload([c], false, true, first.buffer));
@@ -574,6 +620,8 @@ export class ThinClient {
   /**
    * Packs tombstones for `maxCount` boxes of a channel from `destStartIndex`
    * into a copy stream, so a courier deletes them atomically.
+   *
+   * Cold: each subscription is one request.
    *
    * @example
    * const { envelopes } = await firstValueFrom(client.createCourierEnvelopesFromTombstoneRange(writeCap, start, 10, true, true));
@@ -604,6 +652,8 @@ export class ThinClient {
    * Fails with `CopyCommandFailedError` (`replicaErrorCode`,
    * `failedEnvelopeIndex`; boxes written before the failure stay written).
    *
+   * Cold: each subscription is one request.
+   *
    * @example
    * await firstValueFrom(client.startResendingCopyCommand(temp.writeCap));
    */
@@ -614,6 +664,8 @@ export class ThinClient {
   /**
    * Stops the daemon's ARQ for the copy command whose write cap hashes to
    * `writeCapHash` (see {@link "katzenpost-rx"!writeCapHash}). Usually unsubscribing is enough.
+   *
+   * Cold: each subscription is one request.
    */
   cancelResendingCopyCommand(writeCapHash: Uint8Array, options?: RequestOptions): Observable<void> {
     return cancelResendingCopyCommand(this.context, writeCapHash, options);
@@ -626,6 +678,8 @@ export class ThinClient {
    * report the message as sent). Built from `encryptWrite` and
    * `startResendingEncryptedMessage`; unsubscribing cancels.
    *
+   * Cold: each subscription is one write (an `encryptWrite` and its ARQ).
+   *
    * @example
    * index = await firstValueFrom(client.write(writeCap, index, new TextEncoder().encode('hello')));
    */
@@ -636,6 +690,8 @@ export class ThinClient {
   /**
    * Reads one box and emits its plaintext. Built from `encryptRead` and
    * `startResendingEncryptedMessage`; unsubscribing cancels.
+   *
+   * Cold: each subscription is one read (an `encryptRead` and its ARQ).
    *
    * @example
    * const text = new TextDecoder().decode(await firstValueFrom(client.read(readCap, index)));
@@ -652,25 +708,44 @@ export class ThinClient {
    * because one courier could link the boxes of a transfer; this one spreads
    * them over randomly chosen couriers). Emits progress after every box and
    * completes when all are written; unsubscribing cancels those in flight.
+   * An interrupted write continues from its last progress's `resumeFrom`
+   * (`options.resumeFrom`): boxes are rewritten with the same content, which
+   * the replicas accept. `options.timeoutMs` bounds each box's write.
+   *
+   * Cold: each subscription writes the whole stream.
    *
    * @example
-   * client.writeStream(writeCap, index, fileBytes).subscribe((p) => bar.update(p.boxesDone / p.totalBoxes));
+   * client.writeStream$(writeCap, index, fileBytes).subscribe((p) => bar.update(p.boxesDone / p.totalBoxes));
    */
-  writeStream(writeCap: SecretInput, index: Uint8Array, payload: Uint8Array, options?: WriteStreamOptions): Observable<WriteStreamProgress> {
-    return writeStream(this.context, writeCap, index, payload, options);
+  writeStream$(writeCap: SecretInput, index: Uint8Array, payload: Uint8Array, options?: WriteStreamOptions): Observable<WriteStreamProgress> {
+    return writeStream$(this.context, writeCap, index, payload, options);
   }
 
   /**
-   * Reads a framed payload (see `writeStream`) as an Observable of plaintext
+   * The old name of {@link writeStream$}, which emits many progress values
+   * and so carries the `$` of every multi-value stream (README,
+   * "Conventions").
+   *
+   * @deprecated Use {@link writeStream$}; this alias goes in 0.3.
+   */
+  writeStream(writeCap: SecretInput, index: Uint8Array, payload: Uint8Array, options?: WriteStreamOptions): Observable<WriteStreamProgress> {
+    return this.writeStream$(writeCap, index, payload, options);
+  }
+
+  /**
+   * Reads a framed payload (see {@link writeStream$}) as an Observable of plaintext
    * chunks in order — one per box — and completes when the framed length
    * has arrived. The first box is read alone (its header says how many boxes
    * follow); the rest with at most `window` reads in flight, emitted in order.
    * Unsubscribing cancels every read in flight. A box not written yet is
-   * asked for again after `retryDelayMs` (doubling to `maxRetryDelayMs`);
-   * with `noRetry` the stream fails with `BoxIDNotFoundError` instead.
+   * waited for by the daemon (with `options.noRetry` the stream fails with
+   * `BoxIDNotFoundError` instead); `options.timeoutMs` bounds each box's
+   * read, so give it to bound the wait.
    *
    * The box size is taken from the first box, so streams written with the
    * copy path (boxes of `MaxPlaintextPayloadLength − 4` bytes) read back too.
+   *
+   * Cold: each subscription reads the stream anew.
    *
    * @example
    * client.readStream$(readCap, index).pipe(scan((bytes, chunk) => bytes + chunk.length, 0)).subscribe(setProgress);
@@ -680,8 +755,12 @@ export class ThinClient {
   }
 
   /**
-   * `readStream$` box by box, each with the position to resume from
-   * (`options.resumeFrom`) after an interruption.
+   * {@link readStream$} box by box: each box's data with its number and
+   * the position to continue from, so that an interrupted read of a long
+   * stream can resume where it stopped (`options.resumeFrom`) instead of at
+   * its first box.
+   *
+   * Cold: each subscription reads the stream anew.
    *
    * @example
    * client.readStreamBoxes$(readCap, index, { resumeFrom: saved }).pipe(concatMap(async (b) => { await append(b.data); await save(b.resumeFrom); }));
@@ -698,7 +777,10 @@ export class ThinClient {
    * instead of the daemon's endless retry, so an idle follower costs the
    * replicas one read per `maxDelayMs`. Each poll encrypts a fresh envelope:
    * couriers cache answers per envelope for minutes. Unsubscribing cancels
-   * the read in flight; `close()` completes it.
+   * the read in flight; `close()` completes it. `options.timeoutMs` bounds
+   * each read (a read that times out fails the stream).
+   *
+   * Cold: each subscription follows the channel with reads of its own.
    *
    * @example
    * client.tail$(readCap, index).pipe(scan((list, m) => [...list, decode(m.plaintext)], [])).subscribe(render);
@@ -720,6 +802,9 @@ export class ThinClient {
    * per-call cap are packed over several calls, passing the residual buffer
    * along, and cut at box boundaries so the destination stays contiguous.
    *
+   * Cold: each subscription is one atomic copy (a temporary channel and a
+   * copy command of its own).
+   *
    * @example
    * const [aliceNext, bobNext] = await firstValueFrom(client.copySend([
    *   { writeCap: alice.writeCap, index: alice.index, payload: a },
@@ -733,6 +818,8 @@ export class ThinClient {
   /**
    * Tombstones `count` boxes of a channel from `start` atomically, through a
    * courier. Emits the index after the range.
+   *
+   * Cold: each subscription is one atomic copy.
    *
    * @example
    * await firstValueFrom(client.copyTombstones(writeCap, start, 10));
@@ -750,6 +837,8 @@ export class ThinClient {
    * a crash: it is the same box with the same content, so the replica treats
    * the repeat as success.
    *
+   * Cold: each subscription is one request (and a fresh envelope).
+   *
    * @example
    * const prepared = await firstValueFrom(client.prepareWrite(writeCap, index, text));
    * save(prepared); // your storage
@@ -765,6 +854,9 @@ export class ThinClient {
    * nothing piles up in the daemon's queue); `timeoutMs` bounds the whole
    * wait. Unsubscribing before it is sent sends nothing; after, it cancels.
    *
+   * Cold: each subscription transmits the prepared write once more (a repeat
+   * is harmless: same box, same content).
+   *
    * @example
    * await firstValueFrom(client.transmit(prepared));
    */
@@ -772,7 +864,12 @@ export class ThinClient {
     return transmit(this.context, prepared, options);
   }
 
-  /** Emits once when the daemon is connected to the mixnet (at once if it is). */
+  /**
+   * Emits once, then completes, as soon as the client is connected and the
+   * daemon online (at once if it is).
+   *
+   * Cold: each subscription watches {@link state$}; nothing is sent.
+   */
   whenOnline(): Observable<void> {
     return whenOnline(this.context);
   }
@@ -792,11 +889,6 @@ export class ThinClient {
   /** The same summary for `JSON.stringify`. */
   toJSON(): Record<string, unknown> {
     return { daemon: this.state.daemon, mixnet: this.state.mixnet, pendingRequests: this.pendingRequestCount };
-  }
-
-  /** The context feature modules are written against (for extensions in this package). */
-  protected get ctx(): ClientContext {
-    return this.context;
   }
 
   private onMessage(message: LinkMessage): void {

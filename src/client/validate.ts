@@ -51,10 +51,6 @@ export function checkBoolean(name: string, value: unknown): boolean {
   return value;
 }
 
-export function checkString(name: string, value: unknown): string {
-  if (typeof value !== 'string') throw new InvalidArgumentError(name, `expected a string, got ${describeValue(value)}`);
-  return value;
-}
 
 /** Names a value's type without showing the value (it may be secret). */
 export function describeValue(value: unknown): string {

@@ -40,10 +40,10 @@ export interface ConnectionControllerOptions {
   /** The daemon's instance token seen by an earlier controller of the same client, if any. */
   readonly previousInstanceToken?: Uint8Array | null;
   /**
-   * The {@link ConnectionController.linkClosed$} of an earlier controller of
+   * The {@link ConnectionController.whenLinkClosed} of an earlier controller of
    * the same client (after `disconnect()`): the first dial waits for it.
    */
-  readonly previousLinkClosed$?: Observable<void> | undefined;
+  readonly previousLinkClosed?: Observable<void> | undefined;
   /** Bound on waiting for an old link's close before the next dial. Default {@link LINK_CLOSE_WAIT_MS}. */
   readonly closeWaitMs?: number | undefined;
   /** Every message from the daemon, in order, including handshake messages. */
@@ -73,7 +73,7 @@ export interface ConnectionControllerOptions {
  * and broadcasts can slip in). Those messages are passed on, not dropped.
  *
  * A dial that resumes the session waits until the previous link is closed
- * at both ends ({@link Link.closed$}), bounded by `closeWaitMs`. Why:
+ * at both ends ({@link Link.whenClosed}), bounded by `closeWaitMs`. Why:
  * kpclientd v0.0.99 unregisters a connection BY APP ID when its worker
  * ends (client/incoming_conn.go `worker()`: `conn.Close()`, then
  * `onClosedConn` → `unregisterConn(appID)`, then "Preserving state for
@@ -108,11 +108,11 @@ export class ConnectionController {
   private greeting = { status: false, document: false, tokenSent: false };
   private sawShutdown = false;
   private previousInstanceToken: Uint8Array | null;
-  private lastLinkClosed$: Observable<void>;
+  private lastLinkClosed: Observable<void>;
 
   constructor(private readonly options: ConnectionControllerOptions) {
     this.previousInstanceToken = options.previousInstanceToken ?? null;
-    this.lastLinkClosed$ = options.previousLinkClosed$ ?? of(undefined);
+    this.lastLinkClosed = options.previousLinkClosed ?? of(undefined);
   }
 
   /**
@@ -120,8 +120,8 @@ export class ConnectionController {
    * one before it) ended is closed at both ends, or when the close bound
    * has passed since it ended. What the next dial waits for.
    */
-  get linkClosed$(): Observable<void> {
-    return this.lastLinkClosed$;
+  get whenLinkClosed(): Observable<void> {
+    return this.lastLinkClosed;
   }
 
   get state(): ConnectionState {
@@ -176,7 +176,7 @@ export class ConnectionController {
   private dial(): void {
     this.update({ daemon: this.everReady ? 'reconnecting' : 'connecting' });
     // The reconnect delay (if any) and this wait overlap: whichever is longer decides.
-    this.dialSubscription = concat(this.lastLinkClosed$.pipe(ignoreElements()), defer(this.options.dial)).subscribe({
+    this.dialSubscription = concat(this.lastLinkClosed.pipe(ignoreElements()), defer(this.options.dial)).subscribe({
       next: (link) => this.attach(link),
       error: (error: Error) => this.lost(error),
     });
@@ -274,9 +274,9 @@ export class ConnectionController {
     const bound = this.options.closeWaitMs ?? LINK_CLOSE_WAIT_MS;
     const endedAt = scheduler.now();
     // Bounded from the moment it ended, however late someone waits for it.
-    this.lastLinkClosed$ = defer(() =>
+    this.lastLinkClosed = defer(() =>
       race(
-        link.closed$,
+        link.whenClosed,
         timer(Math.max(0, endedAt + bound - scheduler.now()), scheduler).pipe(
           tap(() => logger.warn('the daemon did not close the old connection in time; dialling anyway', { boundMs: bound })),
           map(() => undefined),

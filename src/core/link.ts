@@ -43,10 +43,10 @@ export interface Link {
   close(): void;
   /**
    * Emits once and completes when the connection is closed at both ends
-   * (see `ByteStream.closed$`): after it, the daemon has closed its socket,
+   * (see `ByteStream.whenClosed`): after it, the daemon has closed its socket,
    * which v0.0.99 does right before it unregisters the connection's AppID.
    */
-  readonly closed$: Observable<void>;
+  readonly whenClosed: Observable<void>;
 }
 
 /**

@@ -99,8 +99,8 @@ export class Session {
   private run: 'idle' | 'running' | 'stopped' | 'closed' = 'idle';
   private controller: ConnectionController | null = null;
   private controllerState: Subscription | null = null;
-  /** The last controller's {@link ConnectionController.linkClosed$}: the next controller's first dial waits for it. */
-  private linkClosed$: Observable<void> | undefined;
+  /** The last controller's {@link ConnectionController.whenLinkClosed}: the next controller's first dial waits for it. */
+  private whenLinkClosed: Observable<void> | undefined;
   private readonly connectWaiters = new Set<Subscriber<void>>();
   /** The last loss was announced with a reconnect to come (so a later give-up is announced too). */
   private reconnectAnnounced = false;
@@ -172,7 +172,7 @@ export class Session {
     this.stopRun();
     controller?.close(false);
     // Resolves at once (nothing here waits), but the next connect() dials only once the daemon closed this connection.
-    if (controller) this.linkClosed$ = controller.linkClosed$;
+    if (controller) this.whenLinkClosed = controller.whenLinkClosed;
     if (this.run === 'running') this.interruptAll();
     this.run = 'idle';
     this.update({ daemon: 'idle', mixnet: false });
@@ -205,7 +205,7 @@ export class Session {
       logger,
       closeWaitMs,
       previousInstanceToken: this.state.instanceToken,
-      previousLinkClosed$: this.linkClosed$,
+      previousLinkClosed: this.whenLinkClosed,
       onMessage: (message) => this.receive(message),
       onReady: (info) => this.onReady(info),
       onDisconnected: (info) => this.onLost(info),
@@ -273,7 +273,7 @@ export class Session {
   private onStopped(controller: ConnectionController, error: Error, everReady: boolean): void {
     if (this.controller !== controller) return;
     this.stopRun();
-    this.linkClosed$ = controller.linkClosed$;
+    this.whenLinkClosed = controller.whenLinkClosed;
     this.run = 'stopped';
     this.failAll((record) => new ConnectionLostError(record.kind, { cause: error }));
     this.endWaiters(error);
@@ -345,6 +345,7 @@ export class Session {
       return NO_HANDLE;
     }
     this.records.set(record.seq, record);
+    // Local requests are never held back: straight to the wire, without a pass over the waiting list.
     if (this.ready && cls === 'local') this.write(record);
     else {
       this.waiting.push(record);

@@ -100,6 +100,27 @@ export function isNil(value: unknown): value is null | undefined {
   return value === null || value === undefined;
 }
 
+/** A CBOR map with readers for its fields. */
+export interface MapFields {
+  readonly map: Map<unknown, unknown>;
+  /** The value of a required field (see {@link requiredField}). */
+  get(key: string): unknown;
+  /** A field's path, for error messages: `PKI document.Epoch`. */
+  at(key: string): string;
+}
+
+/**
+ * Asserts a CBOR map and gives readers for its fields.
+ *
+ * @example
+ * const { get, at } = mapFields(item, 'PKI document');
+ * const epoch = readUint(get('Epoch'), at('Epoch'));
+ */
+export function mapFields(value: unknown, path: string): MapFields {
+  const map = expectMap(value, path);
+  return { map, get: (key) => requiredField(map, key, path), at: (key) => `${path}.${key}` };
+}
+
 /**
  * Asserts a CBOR map.
  *

@@ -5,6 +5,7 @@ import {
   decodeCborItem,
   describeCborValue,
   expectMap,
+  mapFields,
   isNil,
   readArrayOrEmpty,
   readBool,
@@ -14,7 +15,6 @@ import {
   readMapOrEmpty,
   readText,
   readUint,
-  requiredField,
   setOwn,
   toPlainValue,
 } from './cbor-field-readers.js';
@@ -49,9 +49,7 @@ const KEY_HASH_LENGTH = 32;
  */
 export function decodePKIDocument(payload: Uint8Array): PKIDocument {
   const path = 'PKI document';
-  const map = expectMap(decodeCborItem(payload, path), path);
-  const get = (key: string): unknown => requiredField(map, key, path);
-  const at = (key: string): string => `${path}.${key}`;
+  const { map, get, at } = mapFields(decodeCborItem(payload, path), path);
 
   const topology = readArrayOrEmpty(get('Topology'), at('Topology')).map((layer, i) =>
     decodeDescriptorList(layer, `${at('Topology')}[${i}]`),
@@ -109,9 +107,7 @@ function readBytesWrapper(value: unknown, path: string): Uint8Array {
 }
 
 function decodeMixDescriptor(value: unknown, path: string): MixDescriptor {
-  const map = expectMap(value, path);
-  const get = (key: string): unknown => requiredField(map, key, path);
-  const at = (key: string): string => `${path}.${key}`;
+  const { get, at } = mapFields(value, path);
   return {
     name: readText(get('Name'), at('Name')),
     epoch: readUint(get('Epoch'), at('Epoch')),
@@ -131,9 +127,7 @@ function decodeMixDescriptor(value: unknown, path: string): MixDescriptor {
 
 function decodeReplicaDescriptor(value: unknown, path: string): ReplicaDescriptor {
   // A nil *ReplicaDescriptor (null) is rejected by expectMap, as above.
-  const map = expectMap(value, path);
-  const get = (key: string): unknown => requiredField(map, key, path);
-  const at = (key: string): string => `${path}.${key}`;
+  const { get, at } = mapFields(value, path);
   return {
     name: readText(get('Name'), at('Name')),
     replicaId: readUint(get('ReplicaID'), at('ReplicaID'), UINT8_MAX),

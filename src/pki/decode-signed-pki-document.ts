@@ -4,6 +4,7 @@ import { ProtocolError } from '../errors/local-errors.js';
 import {
   decodeCborItem,
   expectMap,
+  mapFields,
   readBytes,
   readBytesOrEmpty,
   readMapOrEmpty,
@@ -41,9 +42,7 @@ const KEY_HASH_LENGTH = 32;
  */
 export function decodeSignedPKIDocument(payload: Uint8Array): SignedPKIDocument {
   const path = 'signed PKI document';
-  const map = expectMap(decodeCborItem(payload, path), path);
-  const get = (key: string): unknown => requiredField(map, key, path);
-  const at = (key: string): string => `${path}.${key}`;
+  const { get, at } = mapFields(decodeCborItem(payload, path), path);
 
   const version = readUint(get('Version'), at('Version'), UINT32_MAX);
   const expiration = readUint(get('Expiration'), at('Expiration'));

@@ -1,5 +1,4 @@
 import type { Socket } from 'node:net';
-import type { RawData, WebSocket } from 'ws';
 
 /**
  * One accepted client socket, whatever the transport: the simulator's
@@ -97,6 +96,26 @@ export class NetSimSocket implements SimSocket {
 }
 
 /**
+ * What the simulator uses of a server-side `ws` WebSocket. Declared here
+ * rather than imported from `ws`, so that the package's type declarations
+ * need no `@types/ws` (and through it a second `@types/node`) in an
+ * application that installs it.
+ */
+export interface ServerWebSocket {
+  readonly readyState: number;
+  readonly OPEN: number;
+  readonly CONNECTING: number;
+  send(data: Uint8Array, options: { readonly binary: boolean }): void;
+  pause(): void;
+  resume(): void;
+  close(code?: number, reason?: string): void;
+  terminate(): void;
+  on(event: 'message', listener: (data: Uint8Array | ArrayBuffer | Uint8Array[], isBinary: boolean) => void): unknown;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  once(event: 'close', listener: () => void): unknown;
+}
+
+/**
  * A WebSocket connection (`[Listen.Ws]`, PROTOCOL.md §1.2): binary messages
  * only — a text message closes the socket with 1003, as the daemon does.
  * Each frame goes out as **two** binary messages (prefix, then body), which
@@ -110,7 +129,7 @@ export class WsSimSocket implements SimSocket {
   readonly label: string;
 
   constructor(
-    private readonly ws: WebSocket,
+    private readonly ws: ServerWebSocket,
     remote: string,
   ) {
     this.label = `ws ${remote}`;
@@ -140,7 +159,7 @@ export class WsSimSocket implements SimSocket {
   }
 
   onData(listener: (chunk: Uint8Array) => void): void {
-    this.ws.on('message', (data: RawData, isBinary: boolean) => {
+    this.ws.on('message', (data, isBinary) => {
       if (!isBinary) {
         this.ws.close(1003, 'binary messages only');
         return;

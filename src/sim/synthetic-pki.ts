@@ -1,5 +1,5 @@
 import { blake2b } from '@noble/hashes/blake2.js';
-import { Encoder, type Options as CborOptions } from '../wire/cbor-library.js';
+import { Encoder, type CborOptions } from '../wire/cbor-library.js';
 
 import { InvalidArgumentError } from '../errors/local-errors.js';
 import { blake2b256 } from '../pki/blake2b256.js';
@@ -110,7 +110,7 @@ export interface SyntheticPKIOptions {
   readonly pkiSignatureScheme?: string;
 }
 
-const ENCODER_OPTIONS: CborOptions & { useTag259ForMaps: boolean } = {
+const ENCODER_OPTIONS: CborOptions = {
   tagUint8Array: false,
   variableMapSize: true,
   useRecords: false,

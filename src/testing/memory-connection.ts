@@ -16,7 +16,7 @@ import type { ByteStream } from '../transport/byte-stream.js';
  * Closing (from either side) is ordered after the bytes already written,
  * as on a socket: a client's `thin_close` right before its close, or the
  * daemon's `shutdown_event` right before its own, still arrive. The
- * client's close is a half-close, as over TCP: `closed$` completes when
+ * client's close is a half-close, as over TCP: `whenClosed` completes when
  * the daemon side has closed too (a busy simulated daemon closes late).
  */
 export function memoryConnection(
@@ -60,7 +60,7 @@ export function memoryConnection(
     }, 0);
   };
   // The daemon's close, after the bytes it wrote: the client side then closes
-  // too (as a Node socket without allowHalfOpen does), so closed$ completes.
+  // too (as a Node socket without allowHalfOpen does), so whenClosed emits.
   const daemonClose = () => {
     if (daemonClosed) return;
     daemonClosed = true;
@@ -107,7 +107,7 @@ export function memoryConnection(
       }, 0);
     },
     close: clientClose,
-    closed$: bothClosed.asObservable(),
+    whenClosed: bothClosed.asObservable(),
   };
 
   const socket: SimSocket = {

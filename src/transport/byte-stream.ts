@@ -45,7 +45,7 @@ export interface ByteStream {
    * resumed session with it. Optional for custom transports; without it
    * the client resumes at once and is exposed to that race.
    */
-  readonly closed$?: Observable<void>;
+  readonly whenClosed?: Observable<void>;
 }
 
 /**

@@ -2,6 +2,7 @@ import type { Socket } from 'node:net';
 import { AsyncSubject, Observable, type Subscriber } from 'rxjs';
 import { TransportError } from '../errors/local-errors.js';
 import { CLOSE_BOUND_MS, type ByteStream } from './byte-stream.js';
+import { tickBatchedWriter } from './tick-batched-writer.js';
 
 /**
  * Wraps a connected `net.Socket` (TCP or Unix) into a {@link ByteStream}.
@@ -14,13 +15,12 @@ import { CLOSE_BOUND_MS, type ByteStream } from './byte-stream.js';
  * - Chunks are the buffers Node allocates for each read, handed over as
  *   plain `Uint8Array` views (no copy). Plain, so that `slice()` copies as
  *   receivers expect, and nothing depends on `Buffer`.
- * - `write(buffers)` writes the buffers back to back (one vectored
- *   write). The first write of a tick goes out at once; further writes in
- *   the same tick are held and go out together in one vectored write on
- *   `process.nextTick` (see `write` for why).
+ * - `write(buffers)` writes the buffers back to back. The first write of
+ *   a tick goes out at once; further writes in the same tick go out
+ *   together on `process.nextTick` (`tickBatchedWriter`).
  * - `close()` flushes what was written and sends FIN (a half-close), then
  *   reads and discards until the peer's FIN, and only then is the socket
- *   gone: `closed$` says when. `chunks$` completes at once. A peer that
+ *   gone: `whenClosed` says when. `chunks$` completes at once. A peer that
  *   never closes is cut off after `closeBoundMs`. The closing socket does
  *   not keep the process alive. Idempotent; later writes are ignored.
  * - Peer EOF completes `chunks$` (after all data); a socket error errors it
@@ -40,17 +40,7 @@ export function nodeSocketStream(socket: Socket, label: string, closeBoundMs = C
   // Set once: how chunks$ ended (undefined error = completed).
   let terminal: { readonly error: TransportError | undefined } | undefined;
   let closed = false;
-  // Set by the first write of a tick, cleared on the next tick.
-  let wroteThisTick = false;
-  // Writes after the first one of a tick are corked until then.
-  let corked = false;
-  const endOfTick = (): void => {
-    wroteThisTick = false;
-    if (!corked) return;
-    corked = false;
-    // A no-op if close() already ended (and so uncorked) the socket.
-    socket.uncork();
-  };
+  const writeBatched = tickBatchedWriter(socket);
 
   // Explicit pause: after it, adding a 'data' listener does not start the
   // flow by itself, so only subscribe() below resumes the socket.
@@ -81,10 +71,10 @@ export function nodeSocketStream(socket: Socket, label: string, closeBoundMs = C
   // Covers a socket destroyed by someone else without an error.
   socket.on('close', () => finish(undefined));
   // 'close' comes once both directions are shut (or the socket was destroyed).
-  const closed$ = new AsyncSubject<void>();
+  const bothClosed = new AsyncSubject<void>();
   socket.once('close', () => {
-    closed$.next();
-    closed$.complete();
+    bothClosed.next();
+    bothClosed.complete();
   });
 
   const chunks$ = new Observable<Uint8Array>((s) => {
@@ -112,32 +102,7 @@ export function nodeSocketStream(socket: Socket, label: string, closeBoundMs = C
     chunks$,
     write(buffers: readonly Uint8Array[]): void {
       if (closed || terminal || !socket.writable) return;
-      // Why hold the later writes of a tick: a reply often starts the next
-      // request synchronously (pipelines, windows), so a chunk of replies
-      // makes a burst of requests, and one syscall per request was the
-      // largest single cost of pipelined local requests in the benchmark
-      // profiles (bench/, P1). A lone write still leaves at once (no added
-      // latency, and a peer sees it during the call, as before); a burst
-      // leaves in two syscalls, in order, before any I/O callback runs.
-      // end() (close) flushes a pending cork itself.
-      if (!wroteThisTick) {
-        wroteThisTick = true;
-        process.nextTick(endOfTick);
-        if (buffers.length === 1) {
-          // One buffer: a plain write (corking it would only add bookkeeping).
-          if (buffers[0]!.byteLength > 0) socket.write(buffers[0]!);
-          return;
-        }
-        socket.cork();
-        for (const buffer of buffers) if (buffer.byteLength > 0) socket.write(buffer);
-        socket.uncork();
-        return;
-      }
-      if (!corked) {
-        corked = true;
-        socket.cork();
-      }
-      for (const buffer of buffers) if (buffer.byteLength > 0) socket.write(buffer);
+      writeBatched(buffers);
     },
     close(): void {
       if (closed) return;
@@ -147,7 +112,7 @@ export function nodeSocketStream(socket: Socket, label: string, closeBoundMs = C
       // Half-close: end() flushes pending writes (a final thin_close must
       // reach the daemon) before our FIN; the daemon's FIN comes when its
       // connection worker is done, right before it unregisters our AppID
-      // (see ByteStream.closed$). Keep reading, discarding, so that FIN is
+      // (see ByteStream.whenClosed). Keep reading, discarding, so that FIN is
       // seen; Node then closes the socket by itself (allowHalfOpen false).
       socket.resume();
       // Nobody waits on a closing socket but a later dial, which keeps the process alive itself.
@@ -157,6 +122,6 @@ export function nodeSocketStream(socket: Socket, label: string, closeBoundMs = C
       socket.once('close', () => clearTimeout(bound));
       socket.end();
     },
-    closed$: closed$.asObservable(),
+    whenClosed: bothClosed.asObservable(),
   };
 }

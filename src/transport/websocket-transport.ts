@@ -2,6 +2,7 @@ import { AsyncSubject, Observable, type Subscriber } from 'rxjs';
 import type { WsDial } from '../config/dial-config.js';
 import { validateConfig } from '../config/parse-config.js';
 import { TransportError } from '../errors/local-errors.js';
+import { concatBytes } from '../wire/concat-bytes.js';
 import { CLOSE_BOUND_MS, type ByteStream } from './byte-stream.js';
 import type { WebSocketCtor, WebSocketLike } from './websocket-like.js';
 
@@ -15,7 +16,7 @@ import type { WebSocketCtor, WebSocketLike } from './websocket-like.js';
 export interface WebSocketTransportOptions {
   /**
    * @internal How long `close()` waits for the daemon's close frame before
-   * `closed$` is given up on. Default {@link CLOSE_BOUND_MS}.
+   * `whenClosed` is given up on. Default {@link CLOSE_BOUND_MS}.
    */
   readonly closeBoundMs?: number;
   /**
@@ -136,15 +137,15 @@ function webSocketStream(socket: WebSocketLike, address: string, dialer: Subscri
   };
 
   // The 'close' event: the closing handshake is over (or the socket failed).
-  const closed$ = new AsyncSubject<void>();
+  const bothClosed = new AsyncSubject<void>();
   let closeBound: ReturnType<typeof setTimeout> | undefined;
   let closedBoth = false;
   const closedBothWays = (): void => {
     if (closedBoth) return;
     closedBoth = true;
     clearTimeout(closeBound);
-    closed$.next();
-    closed$.complete();
+    bothClosed.next();
+    bothClosed.complete();
   };
 
   const dialFailed = (cause: unknown): void => {
@@ -212,7 +213,7 @@ function webSocketStream(socket: WebSocketLike, address: string, dialer: Subscri
     // prove that the daemon's worker is done (and has unregistered our
     // AppID) the way a TCP/Unix FIN does: seen on the testnet (the known
     // failure in spec/testnet/resilience.testnet.ts).
-    closed$: closed$.asObservable(),
+    whenClosed: bothClosed.asObservable(),
   };
 
   socket.addEventListener('open', () => {
@@ -276,13 +277,5 @@ function oneMessage(buffers: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
   if (only && Object.prototype.toString.call(only.buffer) === '[object ArrayBuffer]') {
     return only as Uint8Array<ArrayBuffer>;
   }
-  let total = 0;
-  for (const b of buffers) total += b.byteLength;
-  const message = new Uint8Array(total);
-  let offset = 0;
-  for (const b of buffers) {
-    message.set(b, offset);
-    offset += b.byteLength;
-  }
-  return message;
+  return concatBytes(buffers);
 }

@@ -2,20 +2,22 @@ import { emptyRedacted } from './redacted.js';
 import { revealSecret, SecretBytes } from './secret-bytes.js';
 import { MalformedMessageError, ProtocolError } from '../errors/local-errors.js';
 import { cborDecoder as decoder, cborEncoder as encoder } from './cbor-instances.js';
-import { daemonFrameParts, scanDaemonFrame } from './daemon-frame-layout.js';
+import { allKeysDaemonFrame, scanDaemonFrame } from './daemon-frame-layout.js';
 import type { Field, Schema } from './fields.js';
+import { encodeSizedBody, LargeBytesTally } from './large-body-encoding.js';
 import type { DaemonMessage, DecodedRequest, OutgoingDaemonMessage, Request, RequestKind, ResponseKind } from './messages.js';
 import { RequestSchemas } from './request-schemas.js';
 import { ResponseSchemas } from './response-schemas.js';
-import { uninitializedBytes } from './uninitialized-bytes.js';
 
 /*
  * The CBOR codec of PROTOCOL.md §2. One pair of cbor-x instances
  * (`cbor-instances.ts`), driven by the schema tables, serves both sides: the
  * client encodes requests and decodes daemon messages; the simulator does
- * the opposite. Daemon frames have a fixed layout that both directions
- * exploit (`daemon-frame-layout.ts`); the general paths below remain the
- * reference for every other frame.
+ * the opposite. Two measured shortcuts live in modules of their own: daemon
+ * frames have a fixed layout that both directions exploit
+ * (`daemon-frame-layout.ts`; the general paths below remain the reference
+ * for every other frame), and bodies with large byte strings are encoded
+ * into a buffer of their size (`large-body-encoding.ts`).
  */
 
 /**
@@ -36,19 +38,10 @@ export function encodeRequest(request: Request): Uint8Array {
  * keys, null for every variant but this one (PROTOCOL.md §2.1).
  */
 export function encodeDaemonMessage(message: OutgoingDaemonMessage, options: { allKeys?: boolean } = {}): Uint8Array {
-  largeBytes = 0;
-  const body = toWire(ResponseSchemas[message.type], message);
+  const tally = new LargeBytesTally();
+  const body = toWire(ResponseSchemas[message.type], message, tally);
   if (options.allKeys === false) return encoder.encode({ [message.type]: body });
-  if (largeBytes === 0) {
-    // The fixed bytes around the value, instead of a 25-key map per frame.
-    const value = encoder.encode(body);
-    const { prefix, suffix } = daemonFrameParts(message.type);
-    const frame = new Uint8Array(prefix.length + value.length + suffix.length);
-    frame.set(prefix, 0);
-    frame.set(value, prefix.length);
-    frame.set(suffix, prefix.length + value.length);
-    return frame;
-  }
+  if (tally.bytes === 0) return allKeysDaemonFrame(message.type, encoder.encode(body));
   // Big byte strings: encoding the whole map copies them once, splicing would copy them twice.
   const map: Record<string, unknown> = {};
   for (const kind of Object.keys(ResponseSchemas)) map[kind] = kind === message.type ? body : null;
@@ -124,39 +117,10 @@ function requestPrecedence(keys: readonly string[]): string {
 }
 
 function encodeVariant(kind: string, schema: Schema, body: object): Uint8Array {
-  largeBytes = 0;
-  const wire = { [kind]: toWire(schema, body) };
-  if (largeBytes === 0) return encoder.encode(wire);
-  // A body with big byte strings (copy-stream payloads, up to 10 MiB) gets a
-  // buffer of about its size. Left alone, cbor-x grows its shared buffer to
-  // 4× the body (40 MiB for 10 MiB: fresh pages to fault in on every large
-  // request, bench P2) and then keeps allocating buffers that big for every
-  // small request after it. The payload is still copied exactly once.
-  arena.useBuffer(uninitializedBytes(largeBytes + LARGE_BODY_SLACK));
-  try {
-    return encoder.encode(wire);
-  } finally {
-    // Back to a small buffer for the requests that follow.
-    arena.useBuffer(uninitializedBytes(SMALL_BUFFER_BYTES));
-  }
+  const tally = new LargeBytesTally();
+  const wire = { [kind]: toWire(schema, body, tally) };
+  return encodeSizedBody(wire, tally);
 }
-
-/** Byte strings from this size on count as big (see `encodeVariant`). */
-const LARGE_FIELD = 64 * 1024;
-/** Room for everything in a big body but its big byte strings (keys, caps, ids). */
-const LARGE_BODY_SLACK = 16 * 1024;
-/** cbor-x's own starting size. */
-const SMALL_BUFFER_BYTES = 8192;
-/** Bytes of big byte strings met by `toWire` in the body being encoded (reset by each encoder entry point). */
-let largeBytes = 0;
-
-/**
- * cbor-x's documented `useBuffer` (README "Arena Allocation"), missing from
- * its type declarations. The buffers given to it come from
- * `uninitializedBytes`: a Node Buffer where there is one, as cbor-x needs
- * (it writes long strings with `Buffer#utf8Write`), a Uint8Array elsewhere.
- */
-const arena = encoder as unknown as { useBuffer(buffer: Uint8Array): void };
 
 /** cbor-x decode of `body[start, end)`; errors name the whole frame, as a full decode would. */
 function decodeCbor(body: Uint8Array, start = 0, end = body.length): unknown {
@@ -190,12 +154,13 @@ function isMap(value: unknown): value is Record<string, unknown> {
 
 // ---- schema-driven conversion -------------------------------------------
 
-function toWire(schema: Schema, body: object): Record<string, unknown> {
+/** A body in its wire shape (wire keys, defaults, secrets revealed); byte strings are noted in `tally`. */
+function toWire(schema: Schema, body: object, tally: LargeBytesTally): Record<string, unknown> {
   const source = body as Record<string, unknown>;
   const out: Record<string, unknown> = {};
   for (const name in schema) {
     const field = schema[name]!;
-    const value = encodeField(field, source[name], name);
+    const value = encodeField(field, source[name], name, tally);
     if (value === OMIT) continue;
     out[field.wire] = value;
   }
@@ -204,7 +169,7 @@ function toWire(schema: Schema, body: object): Record<string, unknown> {
 
 const OMIT = Symbol('omit');
 
-function encodeField(field: Field, value: unknown, name: string): unknown {
+function encodeField(field: Field, value: unknown, name: string, tally: LargeBytesTally): unknown {
   switch (field.kind) {
     case 'bytes': {
       if (value === undefined || value === null) return field.omitEmpty ? OMIT : field.nonNull ? new Uint8Array(field.length ?? 0) : null;
@@ -214,7 +179,7 @@ function encodeField(field: Field, value: unknown, name: string): unknown {
       if (field.length !== undefined && value.length !== field.length)
         throw new ProtocolError(`${name}: expected ${field.length} bytes, got ${value.length}`);
       if (field.omitEmpty && value.length === 0) return OMIT;
-      if (value.length >= LARGE_FIELD) largeBytes += value.length;
+      tally.note(value);
       return value;
     }
     case 'uint':
@@ -237,14 +202,14 @@ function encodeField(field: Field, value: unknown, name: string): unknown {
     case 'textList':
       if (value === undefined || value === null) return null;
       if (!Array.isArray(value)) throw new ProtocolError(`${name}: expected an array`);
-      if (field.kind === 'bytesList') for (const item of value) if (item instanceof Uint8Array && item.length >= LARGE_FIELD) largeBytes += item.length;
+      if (field.kind === 'bytesList') for (const item of value) if (item instanceof Uint8Array) tally.note(item);
       return value;
     case 'struct':
-      return value === undefined || value === null ? null : toWire(field.schema, value as object);
+      return value === undefined || value === null ? null : toWire(field.schema, value as object, tally);
     case 'structList':
       if (value === undefined || value === null) return null;
       if (!Array.isArray(value)) throw new ProtocolError(`${name}: expected an array`);
-      return value.map((item: object) => toWire(field.schema, item));
+      return value.map((item: object) => toWire(field.schema, item, tally));
   }
 }
 

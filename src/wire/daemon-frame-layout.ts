@@ -149,7 +149,7 @@ function sameBytes(body: Uint8Array, at: number, key: Uint8Array): boolean {
 }
 
 /** The fixed bytes before and after the value of `kind` in an all-keys daemon frame. */
-export interface FrameParts {
+interface FrameParts {
   readonly prefix: Uint8Array;
   readonly suffix: Uint8Array;
 }
@@ -164,13 +164,19 @@ const PARTS: ReadonlyMap<ResponseKind, FrameParts> = new Map(
 );
 
 /**
- * The bytes around the value of `kind` in a frame with all keys: a frame is
- * `prefix ‖ CBOR(value) ‖ suffix`, byte for byte what encoding the whole map
- * gives.
+ * A daemon frame with all 25 keys around `value` (the CBOR of the variant's
+ * body): `prefix ‖ value ‖ suffix` — the bytes around a value are the same
+ * in every frame of a kind — byte for byte what encoding the whole map
+ * gives, without building and encoding a 25-key map per frame.
  *
  * @example
- * const { prefix, suffix } = daemonFrameParts('shutdown_event');
+ * const frame = allKeysDaemonFrame('shutdown_event', cborEncoder.encode({}));
  */
-export function daemonFrameParts(kind: ResponseKind): FrameParts {
-  return PARTS.get(kind)!;
+export function allKeysDaemonFrame(kind: ResponseKind, value: Uint8Array): Uint8Array {
+  const { prefix, suffix } = PARTS.get(kind)!;
+  const frame = new Uint8Array(prefix.length + value.length + suffix.length);
+  frame.set(prefix, 0);
+  frame.set(value, prefix.length);
+  frame.set(suffix, prefix.length + value.length);
+  return frame;
 }

@@ -1,28 +1,15 @@
 import { FrameTooLargeError } from '../errors/local-errors.js';
 import { WireSizes } from './constants.js';
+import { PACKED_FRAME_MAX_BODY, slabBytes } from './frame-slab.js';
 
 /*
- * Headers and small frames are cut from a shared slab, never reused: a
- * fresh 4-byte array per frame cost an ArrayBuffer (plus a DataView), and
- * Node's socket then needs its `.buffer` anyway — together about half a
- * microsecond of every request in the benchmark profiles (bench/, P1). A
- * slab lives as long as any piece cut from it.
+ * Frames (PROTOCOL.md §1.1): a 4-byte big-endian body length, then the
+ * body. Bodies above the frame limit are refused before anything is
+ * written. Where the bytes live is frame-slab.ts's concern.
  */
-const SLAB_BYTES = 64 * 1024;
-/** Bodies up to this size are packed with their header by {@link packFrame}. */
-export const PACKED_FRAME_MAX_BODY = 4 * 1024;
-let slab = new Uint8Array(SLAB_BYTES);
-let slabUsed = 0;
 
-/** `size` fresh bytes (size ≤ the slab) that nobody else will write to. */
-function cut(size: number): Uint8Array {
-  if (slabUsed + size > SLAB_BYTES) {
-    slab = new Uint8Array(SLAB_BYTES);
-    slabUsed = 0;
-  }
-  const piece = slab.subarray(slabUsed, slabUsed + size);
-  slabUsed += size;
-  return piece;
+function checkBodyLength(bodyLength: number, maxBody: number): void {
+  if (bodyLength > maxBody) throw new FrameTooLargeError(bodyLength, maxBody);
 }
 
 function writeLength(into: Uint8Array, length: number): void {
@@ -33,34 +20,44 @@ function writeLength(into: Uint8Array, length: number): void {
 }
 
 /**
- * The 4-byte big-endian length prefix for a frame body (PROTOCOL.md §1.1).
- * Returned separately so that the body need not be copied: transports
- * write `[header, body]` back to back. The result is a view of a larger
- * buffer that nobody else writes to.
+ * The 4-byte big-endian length prefix for a frame body. Returned separately
+ * so that the body need not be copied: transports write `[header, body]`
+ * back to back. The result is a view of a larger buffer that nobody else
+ * writes to.
  *
  * @example
  * stream.write([frameHeader(body.length), body]);
  */
 export function frameHeader(bodyLength: number, maxBody: number = WireSizes.maxFrameBody): Uint8Array {
-  if (bodyLength > maxBody) throw new FrameTooLargeError(bodyLength, maxBody);
-  const header = cut(WireSizes.frameHeader);
+  checkBodyLength(bodyLength, maxBody);
+  const header = slabBytes(WireSizes.frameHeader);
   writeLength(header, bodyLength);
   return header;
 }
 
 /**
- * One frame (header ‖ body) for a small body (≤ {@link PACKED_FRAME_MAX_BODY}
- * bytes), cut from the shared slab: the transport then writes one buffer
- * instead of two, for the price of copying a few hundred bytes. Large
- * bodies go as `[frameHeader(n), body]`, uncopied.
+ * One frame as the buffers to write back to back: a small body packed with
+ * its header into one buffer ({@link packFrame}), a large one as
+ * `[header, body]`, uncopied.
  *
  * @example
- * stream.write(body.length <= PACKED_FRAME_MAX_BODY ? [packFrame(body)] : [frameHeader(body.length), body]);
+ * stream.write(frameBuffers(encodeRequest(request)));
+ */
+export function frameBuffers(body: Uint8Array, maxBody: number = WireSizes.maxFrameBody): Uint8Array[] {
+  return body.length <= PACKED_FRAME_MAX_BODY ? [packFrame(body, maxBody)] : [frameHeader(body.length, maxBody), body];
+}
+
+/**
+ * One frame (header ‖ body) for a small body (at most
+ * `PACKED_FRAME_MAX_BODY` bytes) in one buffer, the body copied.
+ *
+ * @example
+ * stream.write([packFrame(body)]);
  */
 export function packFrame(body: Uint8Array, maxBody: number = WireSizes.maxFrameBody): Uint8Array {
-  if (body.length > maxBody) throw new FrameTooLargeError(body.length, maxBody);
+  checkBodyLength(body.length, maxBody);
   if (body.length > PACKED_FRAME_MAX_BODY) throw new RangeError(`packFrame: ${body.length} bytes is above ${PACKED_FRAME_MAX_BODY}`);
-  const frame = cut(WireSizes.frameHeader + body.length);
+  const frame = slabBytes(WireSizes.frameHeader + body.length);
   writeLength(frame, body.length);
   frame.set(body, WireSizes.frameHeader);
   return frame;

@@ -166,11 +166,11 @@ export function nodeSocketBehaviour(setup: () => Promise<NodeSocketFixture>): vo
     expect((await collect(stream.chunks$)).completed).toBe(true);
   });
 
-  it('close() is a half-close: closed$ completes only once the peer has closed its side too', async () => {
+  it('close() is a half-close: whenClosed emits only once the peer has closed its side too', async () => {
     const stream = await dialed(f.dial());
     const peer = await f.server.nextConnection();
     let bothClosed = false;
-    const closed$ = firstValueFrom(stream.closed$!).then(() => (bothClosed = true));
+    const closing = firstValueFrom(stream.whenClosed!).then(() => (bothClosed = true));
     stream.write([bytes('last')]);
     stream.close();
     // Our FIN has reached the peer, which has not closed its side: we are still waiting for it.
@@ -178,17 +178,17 @@ export function nodeSocketBehaviour(setup: () => Promise<NodeSocketFixture>): vo
     expect(bothClosed).toBe(false);
     // What still arrives is discarded; the peer's FIN ends the wait.
     peer.end('ignored');
-    await closed$;
+    await closing;
     expect(bothClosed).toBe(true);
   });
 
-  it('closed$ also completes when the peer closes first (no close() needed)', async () => {
+  it('whenClosed also emits when the peer closes first (no close() needed)', async () => {
     const stream = await dialed(f.dial());
     const peer = await f.server.nextConnection();
     const result = collect(stream.chunks$);
     peer.end();
     expect((await result).completed).toBe(true);
-    await firstValueFrom(stream.closed$!);
+    await firstValueFrom(stream.whenClosed!);
   });
 
   it('errors chunks$ with a TransportError when the peer resets the connection', async () => {

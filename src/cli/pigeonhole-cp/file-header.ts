@@ -2,7 +2,7 @@ import { ProtocolError } from '../../errors/local-errors.js';
 
 /**
  * The header `pigeonhole-cp send` puts before the file content, inside the
- * framed stream (`writeStream`):
+ * framed stream (`writeStream$`):
  *
  *     magic "KPCP" (4) | version 1 (1) | flags 0 (1) | size u64 BE (8)
  *     | BLAKE2b-256 of the content (32) | name length u16 BE (2) | name (UTF-8)

@@ -45,7 +45,7 @@ export class StaleKeyFileError extends KatzenpostError {
 
 /**
  * `send FILE`: writes a header (name, size, BLAKE2b-256) and the content
- * as one framed stream (`writeStream`) at the key file's next index.
+ * as one framed stream (`writeStream$`) at the key file's next index.
  *
  * Crash-safe and resumable: the transfer (digest and start index) is
  * recorded in the key file *before* the first box is written; as boxes are
@@ -132,7 +132,7 @@ export async function sendFile(ctx: CommandContext, client: ThinClient, file: st
 
 /**
  * Writes boxes `from.box` … the last: the first of them alone and strictly
- * (see {@link sendFile}), the rest with `writeStream`, saving the resume
+ * (see {@link sendFile}), the rest with `writeStream$`, saving the resume
  * position as boxes are confirmed.
  */
 async function writeFrom(
@@ -155,7 +155,7 @@ async function writeFrom(
     progress.update({ boxes: position.box, totalBoxes, bytes: streamBytesBefore(position.box, boxSize, payload.length), totalBytes: payload.length });
   }
   return lastValueFrom(
-    client.writeStream(key.writeCap, startIndex, payload, { window: options.window, resumeFrom: position }).pipe(
+    client.writeStream$(key.writeCap, startIndex, payload, { window: options.window, resumeFrom: position }).pipe(
       tap((p) => {
         saver.save(p.resumeFrom);
         progress.update({ boxes: p.boxesDone, totalBoxes: p.totalBoxes, bytes: p.bytesDone, totalBytes: p.totalBytes });

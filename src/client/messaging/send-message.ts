@@ -46,14 +46,7 @@ export function checkOnline(ctx: ClientContext, request: string): void {
   if (!ctx.state().mixnet) throw new OfflineError(request);
 }
 
-/**
- * Sends a message to a mixnet service without a SURB: the service cannot
- * reply and the daemon reports nothing back (PROTOCOL.md §5). Completes once
- * the request is handed to the connection.
- *
- * @example
- * await lastValueFrom(client.sendMessageWithoutReply(payload, echo.toDestination()), { defaultValue: undefined });
- */
+/** The implementation of {@link ThinClient.sendMessageWithoutReply}, where it is documented. */
 export function sendMessageWithoutReply(ctx: ClientContext, payload: Uint8Array, destination: ServiceDestination): Observable<never> {
   return withValidArguments(
     () => checkSendArguments(ctx, payload, destination),
@@ -72,17 +65,7 @@ export function sendMessageWithoutReply(ctx: ClientContext, payload: Uint8Array,
   );
 }
 
-/**
- * Sends a message with a SURB under `surbId`, emits the daemon's
- * `message_sent_event` and completes. The service's reply arrives later as
- * a `message_reply_event` on `client.events$` with the same `surbId` (Go's
- * `SendMessage`). For a request/reply in one Observable use `send`.
- *
- * @example
- * const surbId = client.newSURBID();
- * client.events$.pipe(filter((e) => e.type === 'message_reply_event' && equal(e.surbId, surbId))).subscribe(…);
- * client.sendMessage(surbId, payload, echo.toDestination()).subscribe();
- */
+/** The implementation of {@link ThinClient.sendMessage}, where it is documented. */
 export function sendMessage(ctx: ClientContext, surbId: Uint8Array, payload: Uint8Array, destination: ServiceDestination): Observable<MessageSentEvent> {
   return withValidArguments(
     () => {

@@ -19,20 +19,7 @@ export function replyDeadlineMs(replyEtaNs: number, nrHops: number): number {
   return Math.ceil(replyEtaNs / 1e6) + (2 * nrHops + 3) * 500 + 5000;
 }
 
-/**
- * Sends `payload` to a service with a fresh SURB, emits the reply payload
- * and completes — cold: nothing is sent until you subscribe. Fails with
- * `OfflineError` when the daemon is offline, `MessageSendError` when the
- * daemon could not send, and `RequestTimeoutError` when no reply came
- * before the daemon dropped its SURB (or before `options.timeoutMs`).
- *
- * The reply payload is the whole decrypted SURB payload, which for the
- * echo service is the zero-padded request: compare prefixes.
- *
- * @example
- * const echo = client.getService('echo');
- * const reply = await firstValueFrom(client.send(new TextEncoder().encode('ping'), echo.toDestination()));
- */
+/** The implementation of {@link ThinClient.send}, where it is documented. */
 export function send(ctx: ClientContext, payload: Uint8Array, destination: ServiceDestination, options: RequestOptions = {}): Observable<Uint8Array> {
   return withValidArguments(
     () => {
@@ -79,13 +66,7 @@ function sendWithSurb(ctx: ClientContext, payload: Uint8Array, destination: Serv
   });
 }
 
-/**
- * The Promise form of {@link send}, with a timeout (default 30 s, the
- * reference clients' recommendation).
- *
- * @example
- * const reply = await client.blockingSendMessage(payload, echo.toDestination(), { timeoutMs: 10_000 });
- */
+/** The implementation of {@link ThinClient.blockingSendMessage}, where it is documented. */
 export async function blockingSendMessage(
   ctx: ClientContext,
   payload: Uint8Array,

@@ -26,18 +26,7 @@ export interface PreparedWrite extends EncryptResult {
   readonly index: Uint8Array;
 }
 
-/**
- * Encrypts a write now — local cryptography, which works while the daemon
- * is offline as long as it has a PKI document — to transmit later with
- * {@link transmit}. The same prepared write can be transmitted again after
- * a crash: it is the same box with the same content, so the replica treats
- * the repeat as success.
- *
- * @example
- * const prepared = await firstValueFrom(client.prepareWrite(writeCap, index, text));
- * save(prepared); // your storage
- * index = prepared.nextMessageBoxIndex;
- */
+/** The implementation of {@link ThinClient.prepareWrite}, where it is documented. */
 export function prepareWrite(ctx: ClientContext, writeCap: SecretInput, index: Uint8Array, plaintext: Uint8Array, options?: RequestOptions): Observable<PreparedWrite> {
   return withValidArguments(
     () => {
@@ -50,15 +39,7 @@ export function prepareWrite(ctx: ClientContext, writeCap: SecretInput, index: U
   );
 }
 
-/**
- * Waits until the daemon is connected to the mixnet, then sends a prepared
- * write; emits the index after its box. While offline nothing is sent (so
- * nothing piles up in the daemon's queue); `timeoutMs` bounds the whole
- * wait. Unsubscribing before it is sent sends nothing; after, it cancels.
- *
- * @example
- * await firstValueFrom(client.transmit(prepared));
- */
+/** The implementation of {@link ThinClient.transmit}, where it is documented. */
 export function transmit(ctx: ClientContext, prepared: PreparedWrite, options?: RequestOptions): Observable<Uint8Array> {
   return withValidArguments(
     () => {
@@ -99,7 +80,7 @@ function transmitWhenOnline(ctx: ClientContext, prepared: PreparedWrite, options
   );
 }
 
-/** Emits once (then completes) as soon as the client is connected and the daemon online. */
+/** The implementation of {@link ThinClient.whenOnline}, where it is documented. */
 export function whenOnline(ctx: ClientContext): Observable<void> {
   return ctx.state$.pipe(
     filter((state) => state.daemon === 'connected' && state.mixnet),

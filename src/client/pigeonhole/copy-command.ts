@@ -20,23 +20,7 @@ export function writeCapHash(writeCap: SecretInput): Uint8Array {
   return blake2b256(revealSecret(checkWriteCap('writeCap', writeCap)));
 }
 
-/**
- * Tells a courier to execute the copy stream written to the temporary
- * channel of `writeCap` (from its first index up to the element marked
- * final), atomically applying every envelope to its destination. Emits
- * once when the courier reports success. Mixnet-bound; polling takes ~5 s
- * per round at the daemon.
- *
- * `courier` pins the command to one courier (from `getDistinctCouriers`),
- * which nested copies need so that no one courier sees both layers.
- * Unsubscribing cancels (`cancel_resending_copy_command`).
- *
- * Fails with `CopyCommandFailedError` (`replicaErrorCode`,
- * `failedEnvelopeIndex`; boxes written before the failure stay written).
- *
- * @example
- * await firstValueFrom(client.startResendingCopyCommand(temp.writeCap));
- */
+/** The implementation of {@link ThinClient.startResendingCopyCommand}, where it is documented. */
 export function startResendingCopyCommand(
   ctx: ClientContext,
   writeCap: SecretInput,
@@ -79,10 +63,7 @@ export function checkCourier(courier: unknown): void {
   checkBytes('courier.courierQueueId', courierQueueId, { min: 1, max: WireSizes.maxQueueId });
 }
 
-/**
- * Stops the daemon's ARQ for the copy command whose write cap hashes to
- * `writeCapHash` (see {@link writeCapHash}). Usually unsubscribing is enough.
- */
+/** The implementation of {@link ThinClient.cancelResendingCopyCommand}, where it is documented. */
 export function cancelResendingCopyCommand(ctx: ClientContext, hash: Uint8Array, options?: RequestOptions): Observable<void> {
   return withValidArguments(
     () => {

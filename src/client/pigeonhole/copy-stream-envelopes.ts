@@ -31,14 +31,7 @@ function checkStreamFlags(isStart: unknown, isLast: unknown, buffer: unknown, op
   checkRequestOptions(options);
 }
 
-/**
- * Packs `payload` (≤ 10 MiB) for one destination channel starting at
- * `destStartIndex`. Stateless: every call flushes (no buffer).
- *
- * @example
- * const { envelopes, nextDestIndex } = await firstValueFrom(
- *   client.createCourierEnvelopesFromPayload(payload, dest.writeCap, dest.index, true, true));
- */
+/** The implementation of {@link ThinClient.createCourierEnvelopesFromPayload}, where it is documented. */
 export function createCourierEnvelopesFromPayload(
   ctx: ClientContext,
   payload: Uint8Array,
@@ -66,15 +59,7 @@ export function createCourierEnvelopesFromPayload(
   );
 }
 
-/**
- * Packs writes to several channels into one copy stream (less padding than
- * one stream each). Pass the previous call's `buffer` to continue a stream,
- * and `isLast` on the final call to flush it.
- *
- * @example
- * const first = await firstValueFrom(client.createCourierEnvelopesFromMultiPayload([a, b], true, false));
- * const last = await firstValueFrom(client.createCourierEnvelopesFromMultiPayload([c], false, true, first.buffer));
- */
+/** The implementation of {@link ThinClient.createCourierEnvelopesFromMultiPayload}, where it is documented. */
 export function createCourierEnvelopesFromMultiPayload(
   ctx: ClientContext,
   destinations: readonly DestinationPayload[],
@@ -108,13 +93,7 @@ export function createCourierEnvelopesFromMultiPayload(
   );
 }
 
-/**
- * Packs tombstones for `maxCount` boxes of a channel from `destStartIndex`
- * into a copy stream, so a courier deletes them atomically.
- *
- * @example
- * const { envelopes } = await firstValueFrom(client.createCourierEnvelopesFromTombstoneRange(writeCap, start, 10, true, true));
- */
+/** The implementation of {@link ThinClient.createCourierEnvelopesFromTombstoneRange}, where it is documented. */
 export function createCourierEnvelopesFromTombstoneRange(
   ctx: ClientContext,
   destWriteCap: SecretInput,

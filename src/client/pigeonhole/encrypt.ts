@@ -20,14 +20,7 @@ function toEncryptResult(reply: DaemonMessageOf<'encrypt_read_reply'> | DaemonMe
   });
 }
 
-/**
- * Prepares a read of box `messageBoxIndex`. Local, but needs the daemon's
- * PKI document (offline daemons answer `DaemonInternalError`, code 4).
- * Send the result with `startResendingEncryptedMessage({ readCap, messageBoxIndex, ...result })`.
- *
- * @example
- * const envelope = await firstValueFrom(client.encryptRead(readCap, index));
- */
+/** The implementation of {@link ThinClient.encryptRead}, where it is documented. */
 export function encryptRead(ctx: ClientContext, readCap: Uint8Array, messageBoxIndex: Uint8Array, options?: RequestOptions): Observable<EncryptResult> {
   return withValidArguments(
     () => {
@@ -45,15 +38,7 @@ export function encryptRead(ctx: ClientContext, readCap: Uint8Array, messageBoxI
   );
 }
 
-/**
- * Prepares a write of `plaintext` (at most `MaxPlaintextPayloadLength`
- * bytes, checked here) to box `messageBoxIndex`. An empty plaintext makes a
- * tombstone. Local, needs the PKI document.
- *
- * @example
- * const envelope = await firstValueFrom(client.encryptWrite(text, writeCap, index));
- * await firstValueFrom(client.startResendingEncryptedMessage({ writeCap, ...envelope }));
- */
+/** The implementation of {@link ThinClient.encryptWrite}, where it is documented. */
 export function encryptWrite(
   ctx: ClientContext,
   plaintext: Uint8Array,

@@ -7,13 +7,7 @@ import { withValidArguments } from '../validate-arguments.js';
 import { checkRequestOptions } from '../validate-options.js';
 import { checkErrorCode, present } from './reply-checks.js';
 
-/**
- * The index after `messageBoxIndex` (BACAP NextIndex: counter + 1, keys
- * advanced). A pure function of the index; local.
- *
- * @example
- * const second = await firstValueFrom(client.nextMessageBoxIndex(firstMessageIndex));
- */
+/** The implementation of {@link ThinClient.nextMessageBoxIndex}, where it is documented. */
 export function nextMessageBoxIndex(ctx: ClientContext, messageBoxIndex: Uint8Array, options?: RequestOptions): Observable<Uint8Array> {
   return withValidArguments(
     () => checkIndexAndOptions(messageBoxIndex, options),
@@ -30,13 +24,7 @@ export function nextMessageBoxIndex(ctx: ClientContext, messageBoxIndex: Uint8Ar
   );
 }
 
-/**
- * The BACAP counter (Idx64) of an index, as a `bigint` — it starts at a
- * random 64-bit value, so it routinely exceeds 2^53. Local.
- *
- * @example
- * const counter = await firstValueFrom(client.getMessageBoxIndexCounter(index)); // e.g. 14725812370184459871n
- */
+/** The implementation of {@link ThinClient.getMessageBoxIndexCounter}, where it is documented. */
 export function getMessageBoxIndexCounter(ctx: ClientContext, messageBoxIndex: Uint8Array, options?: RequestOptions): Observable<bigint> {
   return withValidArguments(
     () => checkIndexAndOptions(messageBoxIndex, options),

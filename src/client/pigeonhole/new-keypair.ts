@@ -10,15 +10,7 @@ import type { KeypairResult } from './pigeonhole-types.js';
 import { checkErrorCode, present } from './reply-checks.js';
 import type { SecretInput } from '../../wire/secret-bytes.js';
 
-/**
- * Creates a channel's capabilities from a 32-byte seed (deterministic: the
- * same seed gives the same channel — keep it secret like the write cap).
- * Local: the daemon answers at once, online or not.
- *
- * @example
- * const seed = crypto.getRandomValues(new Uint8Array(32));
- * const { writeCap, readCap, firstMessageIndex } = await firstValueFrom(client.newKeypair(seed));
- */
+/** The implementation of {@link ThinClient.newKeypair}, where it is documented. */
 export function newKeypair(ctx: ClientContext, seed: SecretInput, options?: RequestOptions): Observable<KeypairResult> {
   return withValidArguments(
     () => {

@@ -11,36 +11,7 @@ import { checkFlag, checkRequestOptions } from '../validate-options.js';
 import type { StartResendingParams, StartResendingResult } from './pigeonhole-types.js';
 import { checkErrorCode } from './reply-checks.js';
 
-/**
- * Sends an envelope from `encryptRead`/`encryptWrite` to a courier and
- * emits the outcome once the daemon's ARQ is done: the plaintext for a
- * read, `null` for a write. Mixnet-bound: while the daemon is offline it
- * waits (give it a `timeoutMs` if it must not wait forever).
- *
- * Unsubscribing before the outcome cancels the operation at the daemon
- * (`cancel_resending_encrypted_message`, sent once); the daemon's code-24
- * answer to that cancel is absorbed. A cancel by anyone else ends this
- * Observable with `StartResendingCancelledError`. A start still waiting
- * in the daemon's send queue (offline, or behind the Poisson schedule) is
- * not found by a cancel (DAEMON.md §3.6): the client then keeps its place
- * in its account of that queue and cancels it again once it has left it.
- * After a reconnect that resumed the session, an operation in flight is
- * cancelled and re-issued under a fresh query id, so the daemon never runs
- * two ARQs for it.
- *
- * Errors are typed: `BoxIDNotFoundError`, `BoxAlreadyExistsError`,
- * `TombstoneError` (see `isExpectedOutcome`), `BACAPDecryptionFailedError`,
- * courier errors … Codes 3 and 4 are ambiguous on this reply (replica
- * InvalidSignature/DatabaseFailure vs the daemon's InvalidRequest/
- * InternalError, PROTOCOL.md §7.3); they are reported as the replica errors
- * with the ambiguity spelled out in the message.
- *
- * @example
- * const sent = await firstValueFrom(client.encryptWrite(text, writeCap, index));
- * await firstValueFrom(client.startResendingEncryptedMessage({ writeCap, ...sent }));
- * const read = await firstValueFrom(client.encryptRead(readCap, index));
- * const { plaintext } = await firstValueFrom(client.startResendingEncryptedMessage({ readCap, messageBoxIndex: index, ...read }));
- */
+/** The implementation of {@link ThinClient.startResendingEncryptedMessage}, where it is documented. */
 export function startResendingEncryptedMessage(
   ctx: ClientContext,
   params: StartResendingParams,
@@ -107,11 +78,7 @@ function sendStartResending(ctx: ClientContext, params: StartResendingParams, op
   });
 }
 
-/**
- * Like {@link startResendingEncryptedMessage}, but a write to a box that
- * already holds different content fails with `BoxAlreadyExistsError`
- * instead of counting as success (one more round trip).
- */
+/** The implementation of {@link ThinClient.startResendingEncryptedMessageReturnBoxExists}, where it is documented. */
 export function startResendingEncryptedMessageReturnBoxExists(
   ctx: ClientContext,
   params: StartResendingParams,
@@ -120,11 +87,7 @@ export function startResendingEncryptedMessageReturnBoxExists(
   return startResendingEncryptedMessage(ctx, withFlag(params, { noIdempotentBoxAlreadyExists: true }), options);
 }
 
-/**
- * Like {@link startResendingEncryptedMessage}, but a read of a box that
- * has not been written fails at once with `BoxIDNotFoundError` instead of
- * waiting for it (use it to poll).
- */
+/** The implementation of {@link ThinClient.startResendingEncryptedMessageNoRetry}, where it is documented. */
 export function startResendingEncryptedMessageNoRetry(
   ctx: ClientContext,
   params: StartResendingParams,
@@ -133,15 +96,7 @@ export function startResendingEncryptedMessageNoRetry(
   return startResendingEncryptedMessage(ctx, withFlag(params, { noRetryOnBoxIdNotFound: true }), options);
 }
 
-/**
- * Stops the daemon's ARQ for the operation with this envelope hash. The
- * operation's own Observable then fails with `StartResendingCancelledError`.
- * Usually you do not need this: unsubscribing cancels. Emits once when the
- * daemon confirms (it confirms unknown hashes too).
- *
- * @example
- * await firstValueFrom(client.cancelResendingEncryptedMessage(envelope.envelopeHash));
- */
+/** The implementation of {@link ThinClient.cancelResendingEncryptedMessage}, where it is documented. */
 export function cancelResendingEncryptedMessage(ctx: ClientContext, envelopeHash: Uint8Array, options?: RequestOptions): Observable<void> {
   return withValidArguments(
     () => {

@@ -10,18 +10,7 @@ import { encryptWrite } from './encrypt.js';
 import type { TombstoneEnvelope, TombstoneRangeResult } from './pigeonhole-types.js';
 import type { SecretInput } from '../../wire/secret-bytes.js';
 
-/**
- * Prepares tombstones (signed empty boxes) for `maxCount` consecutive boxes
- * from `start`; sends nothing. Dispatch each with
- * `startResendingEncryptedMessage({ writeCap, ...envelope })`.
- * Built from `encryptWrite` with an empty plaintext, one box after another.
- *
- * `maxCount` is at most 65 536 (what one courier copy command accepts);
- * `timeoutMs` bounds the whole call, not each box.
- *
- * @example
- * const { envelopes, next } = await firstValueFrom(client.tombstoneRange(writeCap, index, 3));
- */
+/** The implementation of {@link ThinClient.tombstoneRange}, where it is documented. */
 export function tombstoneRange(
   ctx: ClientContext,
   writeCap: SecretInput,

@@ -15,15 +15,7 @@ export interface RawPKIDocument {
   readonly epoch: bigint;
 }
 
-/**
- * The cert-wrapped signed PKI document for `epoch` (0 = the daemon's
- * current epoch), with every directory authority signature intact. Fails
- * with `ServiceUnavailableError` (code 10) when the daemon has no document
- * for that epoch — always, for an offline daemon.
- *
- * @example
- * const { payload, epoch } = await firstValueFrom(client.getPKIDocumentRaw());
- */
+/** The implementation of {@link ThinClient.getPKIDocumentRaw}, where it is documented. */
 export function getPKIDocumentRaw(ctx: ClientContext, epoch: number | bigint = 0, options?: RequestOptions): Observable<RawPKIDocument> {
   return withValidArguments(
     () => {
@@ -43,14 +35,7 @@ export function getPKIDocumentRaw(ctx: ClientContext, epoch: number | bigint = 0
   );
 }
 
-/**
- * The directory authorities the daemon is configured with, e.g. to map
- * certificate signatures (`identityKeyHash`) to names. Fails with
- * `ServiceUnavailableError` when none are configured.
- *
- * @example
- * const authorities = await firstValueFrom(client.getDirectoryAuthorities());
- */
+/** The implementation of {@link ThinClient.getDirectoryAuthorities}, where it is documented. */
 export function getDirectoryAuthorities(ctx: ClientContext, options?: RequestOptions): Observable<DirectoryAuthority[]> {
   return withValidArguments(
     () => checkRequestOptions(options),

@@ -59,24 +59,7 @@ function runCopyStream(ctx: ClientContext, elements: readonly Uint8Array[], opti
   );
 }
 
-/**
- * Writes payloads to one or more channels atomically: either every
- * destination gets its boxes or — short of a courier failure mid-way,
- * reported as `CopyCommandFailedError` — none does, and the boxes go out
- * through one courier rather than as separate, linkable writes. Emits the
- * next index of each destination, in order.
- *
- * Destination boxes hold `MaxPlaintextPayloadLength − 4` bytes each on this
- * path (the copy stream's chunk size). Payloads above the daemon's 10 MiB
- * per-call cap are packed over several calls, passing the residual buffer
- * along, and cut at box boundaries so the destination stays contiguous.
- *
- * @example
- * const [aliceNext, bobNext] = await firstValueFrom(client.copySend([
- *   { writeCap: alice.writeCap, index: alice.index, payload: a },
- *   { writeCap: bob.writeCap, index: bob.index, payload: b },
- * ]));
- */
+/** The implementation of {@link ThinClient.copySend}, where it is documented. */
 export function copySend(ctx: ClientContext, destinations: readonly CopyDestination[], options: CopySendOptions = {}): Observable<Uint8Array[]> {
   return withValidArguments(
     () => {
@@ -129,13 +112,7 @@ function packAndCopy(ctx: ClientContext, destinations: readonly CopyDestination[
   );
 }
 
-/**
- * Tombstones `count` boxes of a channel from `start` atomically, through a
- * courier. Emits the index after the range.
- *
- * @example
- * await firstValueFrom(client.copyTombstones(writeCap, start, 10));
- */
+/** The implementation of {@link ThinClient.copyTombstones}, where it is documented. */
 export function copyTombstones(ctx: ClientContext, writeCap: SecretInput, start: Uint8Array, count: number, options: CopySendOptions = {}): Observable<Uint8Array> {
   return withValidArguments(
     () => {

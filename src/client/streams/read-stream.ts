@@ -21,7 +21,7 @@ export interface ReadStreamOptions extends ReadOptions {
   readonly resumeFrom?: StreamReadPosition;
 }
 
-/** A box of a stream (see `writeStream`): an index into the channel, counted from the stream's first box. */
+/** A box of a stream (see `writeStream$`): an index into the channel, counted from the stream's first box. */
 export interface StreamPosition {
   /** 0-based box number within the stream. */
   readonly box: number;
@@ -48,34 +48,12 @@ export interface StreamBox {
   readonly resumeFrom: StreamReadPosition;
 }
 
-/**
- * Reads a framed payload (see `writeStream`) as an Observable of plaintext
- * chunks in order — one per box — and completes when the framed length
- * has arrived. The first box is read alone (its header says how many boxes
- * follow); the rest with at most `window` reads in flight, emitted in order.
- * Unsubscribing cancels every read in flight. A box not written yet is
- * waited for by the daemon (with `noRetry` the stream fails with
- * `BoxIDNotFoundError` instead); give `timeoutMs` to bound each box's wait.
- *
- * The box size is taken from the first box, so streams written with the
- * copy path (boxes of `MaxPlaintextPayloadLength − 4` bytes) read back too.
- *
- * @example
- * client.readStream$(readCap, index).pipe(scan((bytes, chunk) => bytes + chunk.length, 0)).subscribe(setProgress);
- */
+/** The implementation of {@link ThinClient.readStream$}, where it is documented. */
 export function readStream$(ctx: ClientContext, readCap: Uint8Array, index: Uint8Array, options: ReadStreamOptions = {}): Observable<Uint8Array> {
   return readStreamBoxes$(ctx, readCap, index, options).pipe(map((box) => box.data));
 }
 
-/**
- * `readStream$` box by box: each box's data with its number and the
- * position to continue from, so that an interrupted read of a long stream
- * can resume where it stopped (`options.resumeFrom`) instead of at its
- * first box.
- *
- * @example
- * client.readStreamBoxes$(readCap, index, { resumeFrom: saved }).pipe(concatMap(async (b) => { await append(b.data); await save(b.resumeFrom); }));
- */
+/** The implementation of {@link ThinClient.readStreamBoxes$}, where it is documented. */
 export function readStreamBoxes$(ctx: ClientContext, readCap: Uint8Array, index: Uint8Array, options: ReadStreamOptions = {}): Observable<StreamBox> {
   return withValidArguments(
     () => {

@@ -45,13 +45,7 @@ export function readBox(ctx: ClientContext, readCap: Uint8Array, index: Uint8Arr
   );
 }
 
-/**
- * Reads one box and emits its plaintext. Built from `encryptRead` and
- * `startResendingEncryptedMessage`; unsubscribing cancels.
- *
- * @example
- * const text = new TextDecoder().decode(await firstValueFrom(client.read(readCap, index)));
- */
+/** The implementation of {@link ThinClient.read}, where it is documented. */
 export function read(ctx: ClientContext, readCap: Uint8Array, index: Uint8Array, options: ReadOptions = {}): Observable<Uint8Array> {
   return withValidArguments(
     () => checkReadArguments(readCap, index, options),

@@ -28,19 +28,7 @@ export interface StreamMessage {
   readonly tombstone: boolean;
 }
 
-/**
- * Follows a stream from `index` forever, emitting each box as it is
- * written. Boxes already there are read back to back; then it polls with
- * no-retry reads — one read, and if the box is not there yet a wait of
- * `initialDelayMs`, doubling to `maxDelayMs`, reset by every new box —
- * instead of the daemon's endless retry, so an idle follower costs the
- * replicas one read per `maxDelayMs`. Each poll encrypts a fresh envelope:
- * couriers cache answers per envelope for minutes. Unsubscribing cancels
- * the read in flight.
- *
- * @example
- * client.tail$(readCap, index).pipe(scan((list, m) => [...list, decode(m.plaintext)], [])).subscribe(render);
- */
+/** The implementation of {@link ThinClient.tail$}, where it is documented. */
 export function tail$(ctx: ClientContext, readCap: Uint8Array, index: Uint8Array, options: TailOptions = {}): Observable<StreamMessage> {
   return withValidArguments(
     () => {

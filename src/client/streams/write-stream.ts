@@ -12,7 +12,7 @@ import { MAX_STREAM_PAYLOAD, STREAM_HEADER_LENGTH, streamBox, streamBoxCount, st
 import { write } from './write.js';
 import type { SecretInput } from '../../wire/secret-bytes.js';
 
-/** Options of {@link ThinClient.writeStream}. */
+/** Options of {@link ThinClient.writeStream$}. */
 export interface WriteStreamOptions extends RequestOptions {
   /** Boxes written concurrently (default 8). Each is an independent request through a random courier. */
   readonly window?: number;
@@ -24,7 +24,7 @@ export interface WriteStreamOptions extends RequestOptions {
   readonly resumeFrom?: StreamPosition;
 }
 
-/** Progress of a {@link ThinClient.writeStream}: emitted after each box. */
+/** Progress of a {@link ThinClient.writeStream$}: emitted after each box. */
 export interface WriteStreamProgress {
   readonly boxesDone: number;
   readonly totalBoxes: number;
@@ -45,22 +45,8 @@ export interface WriteStreamProgress {
   readonly resumeFrom: StreamPosition;
 }
 
-/**
- * Writes a payload of any size (up to 4 GiB) across consecutive boxes from
- * `index`, framed with a 4-byte big-endian length so a reader knows where
- * it ends (`readStream$`). Up to `window` boxes are in flight at once, each
- * an independent single-box write (the daemon's old stream API was removed
- * because one courier could link the boxes of a transfer; this one spreads
- * them over randomly chosen couriers). Emits progress after every box and
- * completes when all are written; unsubscribing cancels those in flight.
- * An interrupted write continues from its last `resumeFrom`
- * (`options.resumeFrom`): boxes are rewritten with the same content, which
- * the replicas accept.
- *
- * @example
- * client.writeStream(writeCap, index, fileBytes).subscribe((p) => bar.update(p.boxesDone / p.totalBoxes));
- */
-export function writeStream(
+/** The implementation of {@link ThinClient.writeStream$}, where it is documented. */
+export function writeStream$(
   ctx: ClientContext,
   writeCap: SecretInput,
   index: Uint8Array,

@@ -15,14 +15,7 @@ export interface WriteOptions extends RequestOptions {
   readonly failIfBoxExists?: boolean;
 }
 
-/**
- * Writes one box and emits the index after it (persist it before you
- * report the message as sent). Built from `encryptWrite` and
- * `startResendingEncryptedMessage`; unsubscribing cancels.
- *
- * @example
- * index = await firstValueFrom(client.write(writeCap, index, new TextEncoder().encode('hello')));
- */
+/** The implementation of {@link ThinClient.write}, where it is documented. */
 export function write(
   ctx: ClientContext,
   writeCap: SecretInput,

@@ -1,3 +1,5 @@
+import { concatBytes } from '../../wire/concat-bytes.js';
+
 /*
  * Copy-stream framing (DAEMON.md §5, `pigeonhole/copy_stream.go`):
  *
@@ -63,24 +65,6 @@ export function cutElements(stream: Uint8Array, capacity: number, rules: { flush
   const last = elements[elements.length - 1];
   if (rules.flush && rules.final && last !== undefined) last[0] = last[0]! | ElementFlags.final;
   return { elements, residual: stream.slice(offset) };
-}
-
-/**
- * Concatenates byte arrays.
- *
- * @example
- * concatBytes([Uint8Array.of(1), Uint8Array.of(2)]); // Uint8Array [1, 2]
- */
-export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
-  let total = 0;
-  for (const p of parts) total += p.length;
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
 }
 
 /**

@@ -48,7 +48,7 @@ export interface EncryptedQuery {
   readonly envelopeHash: Uint8Array;
 }
 
-const encoder = new Encoder({ tagUint8Array: false, variableMapSize: true, useRecords: false, mapsAsObjects: false, useTag259ForMaps: false } as ConstructorParameters<typeof Encoder>[0]);
+const encoder = new Encoder({ tagUint8Array: false, variableMapSize: true, useRecords: false, mapsAsObjects: false, useTag259ForMaps: false });
 const decoder = new Decoder({ mapsAsObjects: true, useRecords: false });
 
 /**

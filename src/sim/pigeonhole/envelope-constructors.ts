@@ -2,7 +2,8 @@ import { WireSizes } from '../../wire/constants.js';
 import type { DecodedRequest, OutgoingDaemonMessage } from '../../wire/messages.js';
 import type { LocalContext } from '../local-context.js';
 import { encodeCopyEnvelope } from './copy-envelope.js';
-import { concatBytes, cutElements, ELEMENT_HEADER, frameEnvelope } from './copy-stream.js';
+import { concatBytes } from '../../wire/concat-bytes.js';
+import { cutElements, ELEMENT_HEADER, frameEnvelope } from './copy-stream.js';
 import { capPublicKey, nextIndex } from './fake-bacap.js';
 
 const InvalidRequest = 3;
