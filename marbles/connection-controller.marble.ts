@@ -1,10 +1,10 @@
 import { NEVER, Observable, distinctUntilChanged, map, of, throwError } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { ConnectionController, type DisconnectInfo, type ReadyInfo } from '../src/core/connection-controller.js';
+import { ConnectionController, type ConnectionControllerOptions, type DisconnectInfo, type ReadyInfo } from '../src/core/connection-controller.js';
 import { silentLogger } from '../src/core/logger.js';
 import { exponentialBackoff, noReconnect, type ReconnectPolicy } from '../src/core/reconnect-policy.js';
-import type { Link } from '../src/core/link.js';
-import { HandshakeError, TransportError } from '../src/errors/local-errors.js';
+import type { Link, LinkMessage } from '../src/core/link.js';
+import { HandshakeError, ProtocolError, TransportError } from '../src/errors/local-errors.js';
 import { encodeRequest } from '../src/wire/codec.js';
 import { bytes, pkiEvent, status, tokenReply } from './support/daemon-messages.js';
 import { FakeLink } from './support/fake-link.js';
@@ -14,6 +14,7 @@ function setup(
   links: Array<Link | Error>,
   reconnect: ReconnectPolicy = noReconnect,
   handshakeTimeoutMs = 60_000,
+  extra: Pick<ConnectionControllerOptions, 'previousLinkClosed' | 'closeWaitMs'> = {},
 ) {
   const seen: string[] = [];
   const ready: Array<ReadyInfo & { at: number }> = [];
@@ -37,6 +38,7 @@ function setup(
     onReady: (info) => ready.push({ ...info, at: scheduler.now() }),
     onDisconnected: (info) => lost.push({ ...info, at: scheduler.now() }),
     onStopped: (error, info) => stopped.push({ error, everReady: info.everReady, at: scheduler.now() }),
+    ...extra,
   });
   return { controller, seen, ready, lost, stopped, dials };
 }
@@ -246,6 +248,136 @@ describe('ConnectionController reconnect (PROTOCOL.md §9)', () => {
       expect(stopped).toEqual([{ error: new TransportError('no'), everReady: true, at: 3004 }]);
       expect(controller.state.daemon).toBe('closed');
       expect(controller.state.lastError).toEqual(new TransportError('no'));
+    });
+  });
+});
+
+// kpclientd v0.0.99 unregisters a connection by AppID when its worker ends —
+// seconds after our close while it encrypts — and would take a session
+// resumed meanwhile on a new connection with it. So the next dial waits for
+// the daemon's side of the old link's close (Link.whenClosed), bounded.
+describe('ConnectionController: the next dial waits for the old link to close at both ends', () => {
+  let scheduler: TestScheduler;
+  beforeEach(() => {
+    scheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+  });
+
+  const greeting = (resumed: boolean) => ({ s: status(true, 1), p: pkiEvent(), r: tokenReply(resumed) });
+  const noJitter = exponentialBackoff({ initialMs: 1000, jitter: 0 });
+  // A daemon busy encrypting: it closes its side only when the test says so.
+  const busyLink = (script: Observable<LinkMessage>) => new FakeLink(script as never, () => scheduler.now(), false);
+  /** At `at`: a new controller (the next connect()) after `previous`, to a daemon that resumes the session. */
+  const connectAgainAt = (at: number, previous: () => ConnectionController, cold: TestScheduler['createColdObservable']) => {
+    const next: { env?: ReturnType<typeof setup> } = {};
+    scheduler.schedule(() => {
+      next.env = setup(scheduler, [new FakeLink(cold('spr', greeting(true)), () => scheduler.now())], noReconnect, 60_000, {
+        previousLinkClosed: previous().whenLinkClosed,
+      });
+      next.env.controller.start();
+    }, at);
+    return next;
+  };
+
+  it('reconnects after a loss only once the daemon closed the old link, even when the backoff ended earlier', () => {
+    scheduler.run(({ cold, flush }) => {
+      const first = busyLink(cold('spr-#', greeting(false), new ProtocolError('bad frame')));
+      const second = new FakeLink(cold('spr', greeting(true)), () => scheduler.now());
+      const { controller, dials, ready } = setup(scheduler, [first, second], noJitter);
+      controller.start();
+      scheduler.schedule(() => first.peerClosed(), 2500);
+      flush();
+      expect(first.closed).toBe(true);
+      // Lost at 4, backoff over at 1004, the daemon's close at 2500.
+      expect(dials).toEqual([0, 2500]);
+      expect(ready.map((r) => [r.at, r.resumed])).toEqual([
+        [2, false],
+        [2502, true],
+      ]);
+    });
+  });
+
+  it('does not add to the backoff when the old link closed before it ended', () => {
+    scheduler.run(({ cold, flush }) => {
+      const first = busyLink(cold('spr-#', greeting(false), new ProtocolError('bad frame')));
+      const second = new FakeLink(cold('spr', greeting(true)), () => scheduler.now());
+      const { controller, dials } = setup(scheduler, [first, second], noJitter);
+      controller.start();
+      scheduler.schedule(() => first.peerClosed(), 10);
+      flush();
+      expect(dials).toEqual([0, 1004]);
+    });
+  });
+
+  it('dials anyway after the close bound, counted from the close, when the daemon never closes its side', () => {
+    scheduler.run(({ cold, flush }) => {
+      const first = busyLink(cold('spr-#', greeting(false), new ProtocolError('bad frame')));
+      const second = new FakeLink(cold('spr', greeting(true)), () => scheduler.now());
+      const { controller, dials, ready } = setup(scheduler, [first, second], noJitter, 60_000, { closeWaitMs: 30_000 });
+      controller.start();
+      flush();
+      expect(dials).toEqual([0, 30_004]);
+      expect(ready.map((r) => r.at)).toEqual([2, 30_006]);
+    });
+  });
+
+  it('makes the next controller (connect() after disconnect()) wait for the link the previous one closed', () => {
+    scheduler.run(({ cold, flush }) => {
+      const first = busyLink(cold('spr', greeting(false)));
+      const old = setup(scheduler, [first]);
+      old.controller.start();
+      scheduler.schedule(() => old.controller.close(false), 5);
+      const next = connectAgainAt(6, () => old.controller, cold);
+      scheduler.schedule(() => first.peerClosed(), 3000);
+      flush();
+      expect(first.sentTypes()).toEqual(['session_token']); // no thin_close: the session is kept
+      expect(next.env!.dials).toEqual([3000]);
+      expect(next.env!.controller.state.daemon).toBe('connected');
+      expect(next.env!.ready.map((r) => [r.at, r.resumed])).toEqual([[3002, true]]);
+    });
+  });
+
+  it('counts the bound from the old close, however late the next connect() comes', () => {
+    scheduler.run(({ cold, flush }) => {
+      const first = busyLink(cold('spr', greeting(false)));
+      // The bound is the one of the controller that closed the link.
+      const old = setup(scheduler, [first], noReconnect, 60_000, { closeWaitMs: 10_000 });
+      old.controller.start();
+      scheduler.schedule(() => old.controller.close(false), 5);
+      const next = connectAgainAt(8000, () => old.controller, cold);
+      flush();
+      expect(next.env!.dials).toEqual([10_005]);
+    });
+  });
+
+  it('close() while waiting for the old link: no dial, and a later controller still waits for that same link', () => {
+    scheduler.run(({ cold, flush }) => {
+      const first = busyLink(cold('spr', greeting(false)));
+      const old = setup(scheduler, [first]);
+      old.controller.start();
+      scheduler.schedule(() => old.controller.close(false), 5);
+      const waiting = connectAgainAt(6, () => old.controller, cold);
+      scheduler.schedule(() => waiting.env!.controller.close(true), 100);
+      const last = connectAgainAt(200, () => waiting.env!.controller, cold);
+      scheduler.schedule(() => first.peerClosed(), 4000);
+      flush();
+      expect(waiting.env!.dials).toEqual([]);
+      expect(waiting.env!.controller.state.daemon).toBe('closed');
+      expect(waiting.env!.stopped).toEqual([]); // close() is not a stop
+      expect(last.env!.dials).toEqual([4000]);
+      expect(last.env!.ready.map((r) => r.at)).toEqual([4002]);
+    });
+  });
+
+  it('a give-up after the wait reports the failed re-dial, not the wait', () => {
+    scheduler.run(({ cold, flush }) => {
+      const first = busyLink(cold('spr-#', greeting(false), new ProtocolError('bad frame')));
+      const policy = exponentialBackoff({ initialMs: 1000, jitter: 0, maxAttempts: 1 });
+      const { controller, dials, stopped } = setup(scheduler, [first, new TransportError('refused')], policy);
+      controller.start();
+      scheduler.schedule(() => first.peerClosed(), 5000);
+      flush();
+      expect(dials).toEqual([0, 5000]);
+      expect(stopped).toEqual([{ error: new TransportError('refused'), everReady: true, at: 5000 }]);
     });
   });
 });

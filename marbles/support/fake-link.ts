@@ -1,4 +1,4 @@
-import { Observable, Subject } from 'rxjs';
+import { AsyncSubject, Observable, Subject } from 'rxjs';
 import type { Link } from '../../src/core/link.js';
 import { decodeRequest, type UnknownVariant } from '../../src/wire/codec.js';
 import type { DaemonMessage, DecodedRequest } from '../../src/wire/messages.js';
@@ -11,11 +11,26 @@ export class FakeLink implements Link {
   closed = false;
   readonly messages$: Observable<DaemonMessage | UnknownVariant>;
 
+  private readonly bothClosed = new AsyncSubject<void>();
+  readonly whenClosed = this.bothClosed.asObservable();
+
+  /**
+   * @param peerCloses The daemon closes its side as soon as we close ours
+   *   (default). False: it closes only when the test calls {@link peerClosed}
+   *   (a daemon busy encrypting, or a half-open peer).
+   */
   constructor(
     scripted?: Observable<DaemonMessage | UnknownVariant>,
     private readonly now: () => number = () => 0,
+    private readonly peerCloses = true,
   ) {
     this.messages$ = scripted ?? this.incoming;
+  }
+
+  /** The daemon has closed its side: the connection is closed at both ends. */
+  peerClosed(): void {
+    this.bothClosed.next();
+    this.bothClosed.complete();
   }
 
   /** Times (scheduler frames) at which each request was sent, parallel to `sent`. */
@@ -30,6 +45,7 @@ export class FakeLink implements Link {
 
   close(): void {
     this.closed = true;
+    if (this.peerCloses) this.peerClosed();
   }
 
   /** The sent requests' types, for compact assertions. */

@@ -1,4 +1,4 @@
-import { Observable, Subject, type SchedulerLike } from 'rxjs';
+import { AsyncSubject, Observable, Subject, type SchedulerLike } from 'rxjs';
 import type { Link, LinkMessage } from '../../src/core/link.js';
 import { IdGenerator } from '../../src/core/ids.js';
 import { decodeRequest } from '../../src/wire/codec.js';
@@ -41,6 +41,9 @@ export class ScriptedLink implements Link {
   readonly tokenSentAt: number[] = [];
   closed = false;
   readonly messages$: Observable<LinkMessage>;
+  private readonly bothClosed = new AsyncSubject<void>();
+  /** The daemon closes its side as soon as we close ours (or when it drops the link). */
+  readonly whenClosed = this.bothClosed.asObservable();
 
   constructor(
     private readonly scheduler: SchedulerLike,
@@ -73,6 +76,12 @@ export class ScriptedLink implements Link {
 
   close(): void {
     this.closed = true;
+    this.closedBothWays();
+  }
+
+  private closedBothWays(): void {
+    this.bothClosed.next();
+    this.bothClosed.complete();
   }
 
   /** Delivers a message from the daemon now. */
@@ -84,6 +93,7 @@ export class ScriptedLink implements Link {
   drop(error?: Error): void {
     if (error) this.incoming.error(error);
     else this.incoming.complete();
+    this.closedBothWays();
   }
 
   /** The requests sent (without the session token). */

@@ -92,6 +92,7 @@ const CARDINALITY: Readonly<Record<string, 'one' | 'many'>> = {
   'Outbox.results$': 'many',
   'Outbox.pending$': 'many',
   'ByteStream.chunks$': 'many',
+  'ByteStream.whenClosed': 'one',
   'ChannelManager.copySend': 'one',
   'ChannelManager.recover$': 'many',
   'ChannelManager.acceptInvite': 'one',

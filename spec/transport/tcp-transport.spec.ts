@@ -1,8 +1,11 @@
+import { connect } from 'node:net';
+import { firstValueFrom } from 'rxjs';
 import { ConfigError, TransportError } from '../../src/errors/local-errors.js';
+import { nodeSocketStream } from '../../src/transport/node-socket-stream.js';
 import { connectTcp } from '../../src/transport/tcp-transport.js';
 import { nodeSocketBehaviour } from './support/node-socket-behaviour.js';
 import { closedPort, portOf, startServer } from './support/servers.js';
-import { bytes, dialed, dialError, readExactly, text } from './support/streams.js';
+import { bytes, dialed, dialError, readExactly, readToEnd, text } from './support/streams.js';
 
 describe('connectTcp', () => {
   describe('ByteStream contract over 127.0.0.1', () => {
@@ -49,6 +52,22 @@ describe('connectTcp', () => {
       const error = await dialError(connectTcp({ address, network: 'tcp6' }));
       expect(error).toBeInstanceOf(TransportError);
       expect((error as Error).message).toMatch(new RegExp(`^could not connect to TCP ${address} \\((ENOTFOUND|ECONNREFUSED|EADDRNOTAVAIL|ENETUNREACH)\\)$`));
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('close() cuts off a peer that never closes its side after the close bound, and whenClosed emits', async () => {
+    const server = await startServer({ host: '127.0.0.1', port: 0 });
+    try {
+      const socket = connect({ host: '127.0.0.1', port: portOf(server.server) });
+      await new Promise((resolve) => socket.once('connect', resolve));
+      const stream = nodeSocketStream(socket, 'TCP test', 1);
+      const peer = await server.nextConnection();
+      stream.close();
+      await readToEnd(peer); // our FIN; the peer keeps its side open
+      await firstValueFrom(stream.whenClosed!);
+      expect(socket.destroyed).toBe(true);
     } finally {
       await server.close();
     }

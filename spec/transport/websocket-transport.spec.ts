@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import { firstValueFrom } from 'rxjs';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { ConfigError, TransportError } from '../../src/errors/local-errors.js';
 import type { ByteStream } from '../../src/transport/byte-stream.js';
@@ -254,6 +255,19 @@ describe('connectWebSocket', () => {
     expect(await peer.closed).toBe(1000);
     // Nothing else arrived before the close frame.
     expect(peer.queued()).toBe(0);
+    // The closing handshake is over at both ends.
+    await firstValueFrom(stream.whenClosed!);
+  });
+
+  it('whenClosed emits after the close bound when the server never answers the close frame', async () => {
+    const { Ctor, instances } = recordingCtor();
+    const stream = await dialed(connectWebSocket({ address: server.url }, { WebSocketCtor: Ctor, closeBoundMs: 1 }));
+    const peer = await server.nextPeer();
+    // A peer that never answers: its socket stops reading, so our close frame is never handled.
+    peer.socket.pause();
+    stream.close();
+    await firstValueFrom(stream.whenClosed!);
+    expect(instances[0]!.readyState).toBe(WebSocket.CLOSING);
   });
 
   it('fails the dial to a closed port with a TransportError naming the URL', async () => {

@@ -1,4 +1,4 @@
-import { Observable } from 'rxjs';
+import { Observable, of } from 'rxjs';
 import type { Link, LinkMessage } from '../core/link.js';
 import { MalformedMessageError, ProtocolError } from '../errors/local-errors.js';
 import type { ByteStream } from '../transport/byte-stream.js';
@@ -54,5 +54,7 @@ export function frameLink(stream: ByteStream, maxFrameBody?: number): Link {
       stream.write(frameBuffers(body, maxFrameBody));
     },
     close: () => stream.close(),
+    // A custom transport without whenClosed: nothing to wait for (it is then exposed to the resume race).
+    whenClosed: stream.whenClosed ?? of(undefined),
   };
 }

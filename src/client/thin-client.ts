@@ -242,7 +242,10 @@ export class ThinClient {
    * the session and completes each exactly once — re-issuing what the
    * daemon lost, cancelling what it would otherwise run twice. Their
    * timeouts keep running. New requests fail with `NotConnectedError`
-   * until `connect()`. A new client given this client's
+   * until `connect()`. Resolves at once; the next `connect()` dials only
+   * once the daemon has closed this connection (at most 30 s): kpclientd
+   * v0.0.99, busy encrypting, would otherwise unregister the resumed
+   * session when it closes this one late. A new client given this client's
    * `clientInstanceToken` can resume the session instead. Use `close()` to
    * end everything.
    */

@@ -1,9 +1,9 @@
-import { BehaviorSubject, Observable, timer, type SchedulerLike, type Subscription } from 'rxjs';
+import { BehaviorSubject, Observable, concat, defer, ignoreElements, map, of, race, take, tap, timer, type SchedulerLike, type Subscription } from 'rxjs';
 import { HandshakeError } from '../errors/local-errors.js';
 import { encodeRequest } from '../wire/codec.js';
 import { initialConnectionState, type ConnectionState } from './connection-state.js';
 import { bytesEqual } from './hex.js';
-import type { Link, LinkMessage } from './link.js';
+import { LINK_CLOSE_WAIT_MS, type Link, type LinkMessage } from './link.js';
 import type { Logger } from './logger.js';
 import type { ReconnectPolicy } from './reconnect-policy.js';
 
@@ -39,6 +39,13 @@ export interface ConnectionControllerOptions {
   readonly logger: Logger;
   /** The daemon's instance token seen by an earlier controller of the same client, if any. */
   readonly previousInstanceToken?: Uint8Array | null;
+  /**
+   * The {@link ConnectionController.whenLinkClosed} of an earlier controller of
+   * the same client (after `disconnect()`): the first dial waits for it.
+   */
+  readonly previousLinkClosed?: Observable<void> | undefined;
+  /** Bound on waiting for an old link's close before the next dial. Default {@link LINK_CLOSE_WAIT_MS}. */
+  readonly closeWaitMs?: number | undefined;
   /** Every message from the daemon, in order, including handshake messages. */
   readonly onMessage: (message: LinkMessage) => void;
   /** Called once per completed handshake, after `session_token_reply`. */
@@ -65,6 +72,20 @@ export interface ConnectionControllerOptions {
  * `session_token_reply` (a resumed session flushes queued replies first,
  * and broadcasts can slip in). Those messages are passed on, not dropped.
  *
+ * A dial that resumes the session waits until the previous link is closed
+ * at both ends ({@link Link.whenClosed}), bounded by `closeWaitMs`. Why:
+ * kpclientd v0.0.99 unregisters a connection BY APP ID when its worker
+ * ends (client/incoming_conn.go `worker()`: `conn.Close()`, then
+ * `onClosedConn` → `unregisterConn(appID)`, then "Preserving state for
+ * disconnected session"), and the worker runs `encrypt_write` /
+ * `encrypt_read` inline for seconds before it notices our close. Had we
+ * resumed on a new connection meanwhile (same AppID), that late
+ * unregister would remove the new connection and hold every later reply
+ * for a reconnect that never comes. The daemon closes its socket right
+ * before `onClosedConn`, so waiting for its side of the close leaves only
+ * the daemon's microseconds between `Close()` and the unregister against
+ * our dial + greeting + session token (milliseconds at least).
+ *
  * It knows nothing of requests: its owner (`Session`) writes them with
  * {@link write} only while {@link isReady} — never before our session
  * token, or their replies would belong to a temporary session and be lost
@@ -87,9 +108,20 @@ export class ConnectionController {
   private greeting = { status: false, document: false, tokenSent: false };
   private sawShutdown = false;
   private previousInstanceToken: Uint8Array | null;
+  private lastLinkClosed: Observable<void>;
 
   constructor(private readonly options: ConnectionControllerOptions) {
     this.previousInstanceToken = options.previousInstanceToken ?? null;
+    this.lastLinkClosed = options.previousLinkClosed ?? of(undefined);
+  }
+
+  /**
+   * Emits once and completes when the last link this controller (or the
+   * one before it) ended is closed at both ends, or when the close bound
+   * has passed since it ended. What the next dial waits for.
+   */
+  get whenLinkClosed(): Observable<void> {
+    return this.lastLinkClosed;
   }
 
   get state(): ConnectionState {
@@ -135,7 +167,7 @@ export class ConnectionController {
           this.options.logger.debug('thin_close could not be written', { error: String(error) });
         }
       }
-      link.close();
+      this.end(link);
     }
     this.update({ daemon: 'closed', mixnet: false });
     this.stateSubject.complete();
@@ -143,7 +175,8 @@ export class ConnectionController {
 
   private dial(): void {
     this.update({ daemon: this.everReady ? 'reconnecting' : 'connecting' });
-    this.dialSubscription = this.options.dial().subscribe({
+    // The reconnect delay (if any) and this wait overlap: whichever is longer decides.
+    this.dialSubscription = concat(this.lastLinkClosed.pipe(ignoreElements()), defer(this.options.dial)).subscribe({
       next: (link) => this.attach(link),
       error: (error: Error) => this.lost(error),
     });
@@ -151,7 +184,7 @@ export class ConnectionController {
 
   private attach(link: Link): void {
     if (this.stopped) {
-      link.close();
+      this.end(link);
       return;
     }
     this.link = link;
@@ -230,8 +263,26 @@ export class ConnectionController {
   /** Ends a link: on error, on EOF, or because we gave up on it. */
   private fail(link: Link, error: Error | null): void {
     if (link !== this.link) return;
-    link.close();
+    this.end(link);
     this.lost(error);
+  }
+
+  /** Closes a link and makes the next dial wait for its close (see the class comment). */
+  private end(link: Link): void {
+    link.close();
+    const { scheduler, logger } = this.options;
+    const bound = this.options.closeWaitMs ?? LINK_CLOSE_WAIT_MS;
+    const endedAt = scheduler.now();
+    // Bounded from the moment it ended, however late someone waits for it.
+    this.lastLinkClosed = defer(() =>
+      race(
+        link.whenClosed,
+        timer(Math.max(0, endedAt + bound - scheduler.now()), scheduler).pipe(
+          tap(() => logger.warn('the daemon did not close the old connection in time; dialling anyway', { boundMs: bound })),
+          map(() => undefined),
+        ),
+      ),
+    ).pipe(take(1));
   }
 
   private lost(error: Error | null): void {

@@ -36,6 +36,24 @@ export interface Link {
    * adds the length prefix.
    */
   send(body: Uint8Array): void;
-  /** Closes the connection. Idempotent. */
+  /**
+   * Closes our side of the connection (see `ByteStream.close`): the peer
+   * still sees everything sent before. Idempotent.
+   */
   close(): void;
+  /**
+   * Emits once and completes when the connection is closed at both ends
+   * (see `ByteStream.whenClosed`): after it, the daemon has closed its socket,
+   * which v0.0.99 does right before it unregisters the connection's AppID.
+   */
+  readonly whenClosed: Observable<void>;
 }
+
+/**
+ * How long the client waits for the daemon to close an old connection
+ * before it dials the next one anyway: the scale of the daemon's longest
+ * inline work (an `encrypt_write` / `encrypt_read`, 2–4 s of CTIDH on a
+ * real network) with a wide margin for a loaded machine. The transports
+ * cut such a connection off after the same time.
+ */
+export const LINK_CLOSE_WAIT_MS = 30_000;

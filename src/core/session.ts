@@ -27,7 +27,7 @@ const RECANCEL_MAX_MS = 30_000;
 
 /** The connection's settings (see {@link ConnectionControllerOptions}), and the session's own. */
 export interface SessionOptions
-  extends Pick<ConnectionControllerOptions, 'dial' | 'clientInstanceToken' | 'scheduler' | 'handshakeTimeoutMs' | 'reconnect' | 'random' | 'logger'> {
+  extends Pick<ConnectionControllerOptions, 'dial' | 'clientInstanceToken' | 'scheduler' | 'handshakeTimeoutMs' | 'reconnect' | 'random' | 'logger' | 'closeWaitMs'> {
   readonly ids: IdGenerator;
   /** Live mixnet requests at the daemon at once (concurrency; the FIFO bound is separate). */
   readonly maxMixnetInFlight: number;
@@ -99,6 +99,8 @@ export class Session {
   private run: 'idle' | 'running' | 'stopped' | 'closed' = 'idle';
   private controller: ConnectionController | null = null;
   private controllerState: Subscription | null = null;
+  /** The last controller's {@link ConnectionController.whenLinkClosed}: the next controller's first dial waits for it. */
+  private whenLinkClosed: Observable<void> | undefined;
   private readonly connectWaiters = new Set<Subscriber<void>>();
   /** The last loss was announced with a reconnect to come (so a later give-up is announced too). */
   private reconnectAnnounced = false;
@@ -169,6 +171,8 @@ export class Session {
     const controller = this.controller;
     this.stopRun();
     controller?.close(false);
+    // Resolves at once (nothing here waits), but the next connect() dials only once the daemon closed this connection.
+    if (controller) this.whenLinkClosed = controller.whenLinkClosed;
     if (this.run === 'running') this.interruptAll();
     this.run = 'idle';
     this.update({ daemon: 'idle', mixnet: false });
@@ -190,7 +194,7 @@ export class Session {
 
   private startRun(): void {
     this.run = 'running';
-    const { dial, clientInstanceToken, scheduler, handshakeTimeoutMs, reconnect, random, logger } = this.options;
+    const { dial, clientInstanceToken, scheduler, handshakeTimeoutMs, reconnect, random, logger, closeWaitMs } = this.options;
     const controller = new ConnectionController({
       dial,
       clientInstanceToken,
@@ -199,7 +203,9 @@ export class Session {
       reconnect,
       random,
       logger,
+      closeWaitMs,
       previousInstanceToken: this.state.instanceToken,
+      previousLinkClosed: this.whenLinkClosed,
       onMessage: (message) => this.receive(message),
       onReady: (info) => this.onReady(info),
       onDisconnected: (info) => this.onLost(info),
@@ -267,6 +273,7 @@ export class Session {
   private onStopped(controller: ConnectionController, error: Error, everReady: boolean): void {
     if (this.controller !== controller) return;
     this.stopRun();
+    this.whenLinkClosed = controller.whenLinkClosed;
     this.run = 'stopped';
     this.failAll((record) => new ConnectionLostError(record.kind, { cause: error }));
     this.endWaiters(error);

@@ -45,7 +45,7 @@ export async function listenSim(listen: SimListen, onSocket: (socket: SimSocket)
 
 async function listenTcp(text: string, onSocket: (socket: SimSocket) => void): Promise<SimListener> {
   const { host, port } = splitHostPort(text, 'listen.tcp');
-  const server = createServer((socket: Socket) => onSocket(new NetSimSocket(socket)));
+  const server = createServer({ allowHalfOpen: true }, (socket: Socket) => onSocket(new NetSimSocket(socket)));
   await bind(server, { host, port });
   const bound = server.address();
   if (bound === null || typeof bound === 'string') throw new TransportError('TCP listener has no address');
@@ -57,7 +57,7 @@ async function listenUnix(path: string, onSocket: (socket: SimSocket) => void): 
   if (path === '' || path === '@') throw new ConfigError('listen.unix: the path is empty');
   const abstract = path.startsWith('@');
   if (!abstract) removeStaleSocket(path);
-  const server = createServer((socket: Socket) => onSocket(new NetSimSocket(socket)));
+  const server = createServer({ allowHalfOpen: true }, (socket: Socket) => onSocket(new NetSimSocket(socket)));
   // Go maps a leading '@' to the abstract namespace; Node wants the NUL byte itself.
   await bind(server, { path: abstract ? `\0${path.slice(1)}` : path });
   return { address: path, config: { dial: { unix: { address: path } } }, close: () => closeServer(server) };

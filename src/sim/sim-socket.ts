@@ -21,13 +21,21 @@ export interface SimSocket {
   /** Drops the connection at once (a crash, or a lost link). */
   destroy(): void;
   onData(listener: (chunk: Uint8Array) => void): void;
-  /** Called once, however the socket closed. */
+  /**
+   * Called once when the client has closed its side (its FIN, close frame)
+   * or the connection is gone. The socket stays writable-closed only after
+   * {@link end}: like kpclientd, the simulator closes its side when its
+   * connection worker is done, not when the client leaves.
+   */
   onClose(listener: () => void): void;
 }
 
 /**
  * A TCP or Unix socket. The header and body go out corked, so they leave in
- * one segment as the daemon's vectored write does.
+ * one segment as the daemon's vectored write does. The server must be
+ * created with `allowHalfOpen: true`: kpclientd (Go) does not answer a
+ * client's FIN by itself, it closes when the connection's worker returns —
+ * seconds later if it was encrypting — and clients wait for that.
  *
  * @example
  * server.on('connection', (socket) => daemon.accept(new NetSimSocket(socket)));
@@ -75,7 +83,15 @@ export class NetSimSocket implements SimSocket {
   }
 
   onClose(listener: () => void): void {
-    this.socket.once('close', () => listener());
+    let called = false;
+    const once = (): void => {
+      if (called) return;
+      called = true;
+      listener();
+    };
+    // 'end': the client's FIN (half-open server); 'close': a reset or a destroy.
+    this.socket.once('end', once);
+    this.socket.once('close', once);
   }
 }
 

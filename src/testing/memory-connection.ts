@@ -1,4 +1,4 @@
-import { Observable, type SchedulerLike, type Subscriber } from 'rxjs';
+import { AsyncSubject, Observable, type SchedulerLike, type Subscriber } from 'rxjs';
 import type { SimSocket } from '../sim/sim-socket.js';
 import type { ByteStream } from '../transport/byte-stream.js';
 
@@ -15,7 +15,9 @@ import type { ByteStream } from '../transport/byte-stream.js';
  *
  * Closing (from either side) is ordered after the bytes already written,
  * as on a socket: a client's `thin_close` right before its close, or the
- * daemon's `shutdown_event` right before its own, still arrive.
+ * daemon's `shutdown_event` right before its own, still arrive. The
+ * client's close is a half-close, as over TCP: `whenClosed` completes when
+ * the daemon side has closed too (a busy simulated daemon closes late).
  */
 export function memoryConnection(
   scheduler: SchedulerLike,
@@ -25,28 +27,53 @@ export function memoryConnection(
   let client: Subscriber<Uint8Array> | null = null;
   const heldForClient: Uint8Array[] = [];
   let clientEnded = false;
-  /** The close has reached both ends: nothing more is delivered. */
-  let ended = false;
+  /** The client called close(): it writes nothing more, and discards what still arrives. */
+  let clientClosed = false;
+  /** The daemon called end()/destroy(): it writes nothing more. */
+  let daemonClosed = false;
+  /** A close (either side's) has reached the daemon: nothing more is delivered to it. */
+  let daemonGone = false;
   const dataListeners: Array<(chunk: Uint8Array) => void> = [];
   const closeListeners: Array<() => void> = [];
-  let open = true;
   let paused = false;
   const heldForDaemon: Uint8Array[] = [];
+  const bothClosed = new AsyncSubject<void>();
 
-  const close = () => {
-    if (!open) return;
-    open = false;
-    // After everything already written (same delay, scheduled later).
+  const endForClient = () => {
+    if (clientEnded) return;
+    clientEnded = true;
+    client?.complete();
+  };
+  const notifyDaemon = () => {
+    if (daemonGone) return;
+    daemonGone = true;
+    for (const listener of closeListeners) listener();
+  };
+  // The client's close: its side only, after the bytes it wrote. As kpclientd,
+  // the daemon closes its own side when it is done (SimConnection teardown).
+  const clientClose = () => {
+    if (clientClosed) return;
+    clientClosed = true;
     scheduler.schedule(() => {
-      ended = true;
-      clientEnded = true;
-      client?.complete();
-      for (const listener of closeListeners) listener();
+      endForClient();
+      notifyDaemon();
+    }, 0);
+  };
+  // The daemon's close, after the bytes it wrote: the client side then closes
+  // too (as a Node socket without allowHalfOpen does), so whenClosed emits.
+  const daemonClose = () => {
+    if (daemonClosed) return;
+    daemonClosed = true;
+    scheduler.schedule(() => {
+      endForClient();
+      notifyDaemon();
+      bothClosed.next();
+      bothClosed.complete();
     }, 0);
   };
   const deliverToClient = (chunk: Uint8Array) => {
     scheduler.schedule(() => {
-      if (ended) return;
+      if (clientEnded) return;
       if (client) client.next(chunk);
       else heldForClient.push(chunk);
     }, 0);
@@ -66,7 +93,7 @@ export function memoryConnection(
       };
     }),
     write(buffers) {
-      if (!open) return;
+      if (clientClosed || clientEnded) return;
       const total = buffers.reduce((n, b) => n + b.length, 0);
       const chunk = new Uint8Array(total);
       let at = 0;
@@ -75,17 +102,18 @@ export function memoryConnection(
         at += buffer.length;
       }
       scheduler.schedule(() => {
-        if (ended || intercept(chunk)) return;
+        if (daemonGone || intercept(chunk)) return;
         deliverToDaemon(chunk);
       }, 0);
     },
-    close,
+    close: clientClose,
+    whenClosed: bothClosed.asObservable(),
   };
 
   const socket: SimSocket = {
     label: 'memory',
     writeFrame(header, body) {
-      if (!open) return;
+      if (daemonClosed) return;
       const chunk = new Uint8Array(header.length + body.length);
       chunk.set(header);
       chunk.set(body, header.length);
@@ -98,8 +126,8 @@ export function memoryConnection(
       paused = false;
       for (const chunk of heldForDaemon.splice(0)) deliverToDaemon(chunk);
     },
-    end: close,
-    destroy: close,
+    end: daemonClose,
+    destroy: daemonClose,
     onData: (listener) => void dataListeners.push(listener),
     onClose: (listener) => void closeListeners.push(listener),
   };

@@ -23,9 +23,38 @@ export interface ByteStream {
    * them afterwards. Writes after `close()` are ignored.
    */
   write(buffers: readonly Uint8Array[]): void;
-  /** Closes the stream; `chunks$` completes. Idempotent. */
+  /**
+   * Closes our side: flushes what was written, then half-closes (FIN on a
+   * socket, the close frame on WebSocket) and discards whatever still
+   * arrives until the peer closes its side; `chunks$` completes at once.
+   * A peer that never closes is cut off after a bound (30 s by default).
+   * Idempotent.
+   */
   close(): void;
+  /**
+   * Emits once and completes when the connection is closed at both ends:
+   * the peer closed its side (after our `close()` or on its own), the
+   * connection failed, or the close bound cut it off. Late subscribers get
+   * it at once.
+   *
+   * Why it matters: kpclientd v0.0.99 unregisters a connection by AppID
+   * only after it closes its socket, and a busy connection (an
+   * `encrypt_write` takes seconds) does so seconds after our close. The
+   * client waits for this before it resumes the session on a new
+   * connection, or the old connection's late unregister would take the
+   * resumed session with it. Optional for custom transports; without it
+   * the client resumes at once and is exposed to that race.
+   */
+  readonly whenClosed?: Observable<void>;
 }
+
+/**
+ * How long a closing stream waits for the peer to close its side before it
+ * drops the connection: the scale of the daemon's longest inline work (an
+ * `encrypt_write` / `encrypt_read` takes 2–4 s of CTIDH on a real network),
+ * with a wide margin for a loaded machine.
+ */
+export const CLOSE_BOUND_MS = 30_000;
 
 /**
  * Opens a byte stream. Cold: each subscription dials once, emits the

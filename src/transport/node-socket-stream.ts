@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
-import { Observable, type Subscriber } from 'rxjs';
+import { AsyncSubject, Observable, type Subscriber } from 'rxjs';
 import { TransportError } from '../errors/local-errors.js';
-import type { ByteStream } from './byte-stream.js';
+import { CLOSE_BOUND_MS, type ByteStream } from './byte-stream.js';
 import { tickBatchedWriter } from './tick-batched-writer.js';
 
 /**
@@ -18,21 +18,24 @@ import { tickBatchedWriter } from './tick-batched-writer.js';
  * - `write(buffers)` writes the buffers back to back. The first write of
  *   a tick goes out at once; further writes in the same tick go out
  *   together on `process.nextTick` (`tickBatchedWriter`).
- * - `close()` flushes what was written, sends FIN, then destroys the
- *   socket; `chunks$` completes at once. Idempotent; later writes are
- *   ignored.
+ * - `close()` flushes what was written and sends FIN (a half-close), then
+ *   reads and discards until the peer's FIN, and only then is the socket
+ *   gone: `whenClosed` says when. `chunks$` completes at once. A peer that
+ *   never closes is cut off after `closeBoundMs`. The closing socket does
+ *   not keep the process alive. Idempotent; later writes are ignored.
  * - Peer EOF completes `chunks$` (after all data); a socket error errors it
  *   with a {@link TransportError} whose `cause` is the Node error.
  *
  * @param socket A socket that has already emitted `connect`.
  * @param label Names the peer in error messages, e.g. `TCP localhost:64331`.
+ * @param closeBoundMs How long `close()` waits for the peer's FIN before it destroys the socket.
  * @example
  * const socket = net.connect({ port: 64331 }, () => {
  *   const stream = nodeSocketStream(socket, 'TCP localhost:64331');
  *   stream.chunks$.subscribe((chunk) => decoder.push(chunk));
  * });
  */
-export function nodeSocketStream(socket: Socket, label: string): ByteStream {
+export function nodeSocketStream(socket: Socket, label: string, closeBoundMs = CLOSE_BOUND_MS): ByteStream {
   let subscriber: Subscriber<Uint8Array> | undefined;
   // Set once: how chunks$ ended (undefined error = completed).
   let terminal: { readonly error: TransportError | undefined } | undefined;
@@ -67,6 +70,12 @@ export function nodeSocketStream(socket: Socket, label: string): ByteStream {
   socket.on('end', () => finish(undefined));
   // Covers a socket destroyed by someone else without an error.
   socket.on('close', () => finish(undefined));
+  // 'close' comes once both directions are shut (or the socket was destroyed).
+  const bothClosed = new AsyncSubject<void>();
+  socket.once('close', () => {
+    bothClosed.next();
+    bothClosed.complete();
+  });
 
   const chunks$ = new Observable<Uint8Array>((s) => {
     if (terminal) {
@@ -100,17 +109,19 @@ export function nodeSocketStream(socket: Socket, label: string): ByteStream {
       closed = true;
       finish(undefined);
       if (socket.destroyed) return;
-      // end() flushes pending writes (a final thin_close must reach the
-      // daemon) before FIN; destroy then, rather than wait for the peer's
-      // FIN, which a half-open peer might never send.
-      if (socket.writableFinished) {
-        socket.destroy();
-      } else {
-        socket.once('finish', () => socket.destroy());
-        socket.end();
-      }
-      // Discard whatever still arrives instead of holding it paused.
+      // Half-close: end() flushes pending writes (a final thin_close must
+      // reach the daemon) before our FIN; the daemon's FIN comes when its
+      // connection worker is done, right before it unregisters our AppID
+      // (see ByteStream.whenClosed). Keep reading, discarding, so that FIN is
+      // seen; Node then closes the socket by itself (allowHalfOpen false).
       socket.resume();
+      // Nobody waits on a closing socket but a later dial, which keeps the process alive itself.
+      socket.unref();
+      const bound = setTimeout(() => socket.destroy(), closeBoundMs);
+      bound.unref();
+      socket.once('close', () => clearTimeout(bound));
+      socket.end();
     },
+    whenClosed: bothClosed.asObservable(),
   };
 }

@@ -1,9 +1,9 @@
-import { Observable, type Subscriber } from 'rxjs';
+import { AsyncSubject, Observable, type Subscriber } from 'rxjs';
 import type { WsDial } from '../config/dial-config.js';
 import { validateConfig } from '../config/parse-config.js';
 import { TransportError } from '../errors/local-errors.js';
 import { concatBytes } from '../wire/concat-bytes.js';
-import type { ByteStream } from './byte-stream.js';
+import { CLOSE_BOUND_MS, type ByteStream } from './byte-stream.js';
 import type { WebSocketCtor, WebSocketLike } from './websocket-like.js';
 
 /**
@@ -14,6 +14,11 @@ import type { WebSocketCtor, WebSocketLike } from './websocket-like.js';
  * const options: WebSocketTransportOptions = { WebSocketCtor: (await import('ws')).WebSocket };
  */
 export interface WebSocketTransportOptions {
+  /**
+   * @internal How long `close()` waits for the daemon's close frame before
+   * `whenClosed` is given up on. Default {@link CLOSE_BOUND_MS}.
+   */
+  readonly closeBoundMs?: number;
   /**
    * The `WebSocket` class to use. Default: `globalThis.WebSocket` when it
    * exists (browsers, Node ≥ 22), else the `ws` package.
@@ -80,7 +85,7 @@ export function connectWebSocket(dial: WsDial, options: WebSocketTransportOption
         return;
       }
       socket.binaryType = 'arraybuffer';
-      webSocketStream(socket, address, subscriber);
+      webSocketStream(socket, address, subscriber, options.closeBoundMs ?? CLOSE_BOUND_MS);
     };
 
     const Ctor = options.WebSocketCtor ?? (globalThis as { WebSocket?: WebSocketCtor }).WebSocket;
@@ -112,7 +117,7 @@ export function connectWebSocket(dial: WsDial, options: WebSocketTransportOption
  * Attaches to a not-yet-open WebSocket: reports the dial outcome to
  * `dialer`, and after `open` acts as the ByteStream.
  */
-function webSocketStream(socket: WebSocketLike, address: string, dialer: Subscriber<ByteStream>): void {
+function webSocketStream(socket: WebSocketLike, address: string, dialer: Subscriber<ByteStream>, closeBoundMs: number): void {
   let opened = false;
   let dialSettled = false;
   let closed = false;
@@ -129,6 +134,18 @@ function webSocketStream(socket: WebSocketLike, address: string, dialer: Subscri
     if (!s) return;
     if (error) s.error(error);
     else s.complete();
+  };
+
+  // The 'close' event: the closing handshake is over (or the socket failed).
+  const bothClosed = new AsyncSubject<void>();
+  let closeBound: ReturnType<typeof setTimeout> | undefined;
+  let closedBoth = false;
+  const closedBothWays = (): void => {
+    if (closedBoth) return;
+    closedBoth = true;
+    clearTimeout(closeBound);
+    bothClosed.next();
+    bothClosed.complete();
   };
 
   const dialFailed = (cause: unknown): void => {
@@ -182,7 +199,21 @@ function webSocketStream(socket: WebSocketLike, address: string, dialer: Subscri
       closed = true;
       finish(undefined);
       closeSocket(1000);
+      // A peer that never answers the close frame: stop waiting for it.
+      // (The platform's own close timeout frees the socket.)
+      if (!closedBoth) {
+        closeBound = setTimeout(closedBothWays, closeBoundMs);
+        // Node: the wait alone must not keep the process alive (browsers have no unref).
+        (closeBound as { unref?: () => void }).unref?.();
+      }
     },
+    // Caveat: kpclientd's WebSocket library (coder/websocket) answers our
+    // close frame from the connection's reader goroutine, which is free
+    // while the worker goroutine encrypts, so on WebSocket this does not
+    // prove that the daemon's worker is done (and has unregistered our
+    // AppID) the way a TCP/Unix FIN does: seen on the testnet (the known
+    // failure in spec/testnet/resilience.testnet.ts).
+    whenClosed: bothClosed.asObservable(),
   };
 
   socket.addEventListener('open', () => {
@@ -222,6 +253,7 @@ function webSocketStream(socket: WebSocketLike, address: string, dialer: Subscri
   });
 
   socket.addEventListener('close', (event) => {
+    closedBothWays();
     if (!opened) {
       dialFailed(undefined);
       return;

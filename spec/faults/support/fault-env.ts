@@ -13,12 +13,15 @@ import { startSpecSimulator } from '../../support/spec-simulator.js';
 /**
  * A simulator at a thousandth of mixnet time, epochs frozen (no PKI events mid-test), deterministic.
  *
- * Without kpclientd's CPU costs: while the real daemon encrypts, it does not
- * notice that a connection closed, and when it does, v0.0.99 marks the
- * session of an already-resumed new connection as disconnected (every reply
- * after that is held back) — a real hazard, shown by the known-failure check
- * in spec/testnet/resilience.testnet.ts; these suites test the client's own
- * recovery, not that race.
+ * Without kpclientd's CPU costs: these suites test the client's own
+ * recovery from faults, and seconds of simulated encryption would only
+ * slow them. (The hazard those costs create — the daemon notices a closed
+ * connection only after encrypting, and v0.0.99 then unregisters an
+ * already-resumed new connection by AppID — is avoided by the client, which
+ * resumes only after the daemon closed the old connection; it has its own
+ * spec, spec/sim/resume-while-encrypting.spec.ts, and the testnet check in
+ * spec/testnet/resilience.testnet.ts. These suites also pass with the costs
+ * on.)
  */
 export function startFaultSim(seed: string, options: Omit<SimulatorOptions, 'clock'> = {}): Promise<SimulatorHandle> {
   return startSpecSimulator({

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import type { Observable } from 'rxjs';
+import { firstValueFrom, type Observable } from 'rxjs';
 import { TransportError } from '../../../src/errors/local-errors.js';
 import type { ByteStream } from '../../../src/transport/byte-stream.js';
 import type { TestServer } from './servers.js';
@@ -164,6 +164,31 @@ export function nodeSocketBehaviour(setup: () => Promise<NodeSocketFixture>): vo
     expect(text(got.subarray(0, 10))).toBe('last words');
     // A subscriber that arrives after close() sees completion.
     expect((await collect(stream.chunks$)).completed).toBe(true);
+  });
+
+  it('close() is a half-close: whenClosed emits only once the peer has closed its side too', async () => {
+    const stream = await dialed(f.dial());
+    const peer = await f.server.nextConnection();
+    let bothClosed = false;
+    const closing = firstValueFrom(stream.whenClosed!).then(() => (bothClosed = true));
+    stream.write([bytes('last')]);
+    stream.close();
+    // Our FIN has reached the peer, which has not closed its side: we are still waiting for it.
+    expect(text(await readToEnd(peer))).toBe('last');
+    expect(bothClosed).toBe(false);
+    // What still arrives is discarded; the peer's FIN ends the wait.
+    peer.end('ignored');
+    await closing;
+    expect(bothClosed).toBe(true);
+  });
+
+  it('whenClosed also emits when the peer closes first (no close() needed)', async () => {
+    const stream = await dialed(f.dial());
+    const peer = await f.server.nextConnection();
+    const result = collect(stream.chunks$);
+    peer.end();
+    expect((await result).completed).toBe(true);
+    await firstValueFrom(stream.whenClosed!);
   });
 
   it('errors chunks$ with a TransportError when the peer resets the connection', async () => {

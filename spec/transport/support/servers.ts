@@ -20,7 +20,8 @@ export function startServer(
   const accepted: Socket[] = [];
   const waiting: Array<(s: Socket) => void> = [];
   const all = new Set<Socket>();
-  const server = createServer({ pauseOnConnect: options.pauseOnConnect ?? false }, (socket) => {
+  // Half-open like kpclientd (Go): a client's FIN does not close the server's side.
+  const server = createServer({ pauseOnConnect: options.pauseOnConnect ?? false, allowHalfOpen: true }, (socket) => {
     all.add(socket);
     socket.on('error', () => undefined); // resets are part of some tests
     socket.on('close', () => all.delete(socket));
