@@ -30,6 +30,7 @@ export function scriptedContext(scheduler: SchedulerLike, respond: Responder) {
   session.connect().subscribe();
   const ctx: ClientContext = {
     requests: engine,
+    encryptions: engine,
     ids: counterIds(),
     scheduler,
     logger: silentLogger,

@@ -3,6 +3,7 @@ import type { ConnectionState } from '../core/connection-state.js';
 import type { IdGenerator } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import type { PKIDocument } from '../pki/pki-document.js';
+import type { QueryTarget } from './encryption-connections.js';
 import type { RequestEngine } from './request-engine.js';
 
 /**
@@ -12,6 +13,12 @@ import type { RequestEngine } from './request-engine.js';
  */
 export interface ClientContext {
   readonly requests: RequestEngine;
+  /**
+   * Where `encrypt_read` / `encrypt_write` go: the client's encryption
+   * connections when it has some (`options.encryptionConnections`), else
+   * `requests`.
+   */
+  readonly encryptions: QueryTarget;
   readonly ids: IdGenerator;
   readonly scheduler: SchedulerLike;
   readonly logger: Logger;

@@ -19,6 +19,7 @@ import { Session } from '../core/session.js';
 import type { DirectoryAuthority, PigeonholeGeometry, SphinxGeometry } from '../wire/messages.js';
 import type { ClientContext } from './client-context.js';
 import type { ClientEvent } from './client-event.js';
+import { EncryptionConnections } from './encryption-connections.js';
 import { frameLink } from './frame-link.js';
 import { getDirectoryAuthorities, getPKIDocumentRaw, type RawPKIDocument } from './pki/get-pki-document-raw.js';
 import { blockingSendMessage, send } from './messaging/send.js';
@@ -110,6 +111,8 @@ export class ThinClient {
   private readonly session: Session;
   private readonly requests: RequestEngine;
   private readonly context: ClientContext;
+  /** Connections for the encryptions only (`options.encryptionConnections`), or null. */
+  private readonly encryptions: EncryptionConnections | null;
   private closed = false;
 
   /**
@@ -132,9 +135,8 @@ export class ThinClient {
     );
     const scheduler = options.scheduler ?? asyncScheduler;
     const factory = options.socketFactory ?? connectByteStream;
-    this.session = new Session({
+    const sessionOptions = {
       dial: () => factory(this.config.dial).pipe(map((stream) => frameLink(stream))),
-      clientInstanceToken: this.clientInstanceToken,
       scheduler,
       handshakeTimeoutMs: options.handshakeTimeoutMs ?? 60_000,
       reconnect: options.reconnect === false ? noReconnect : (options.reconnect ?? exponentialBackoff()),
@@ -142,13 +144,22 @@ export class ThinClient {
       logger: this.logger,
       ids: this.ids,
       maxMixnetInFlight: options.maxMixnetInFlight ?? 16,
+    };
+    this.session = new Session({
+      ...sessionOptions,
+      clientInstanceToken: this.clientInstanceToken,
       onMessage: (message) => this.onMessage(message),
       onDisconnected: (info) =>
         this.eventsSubject.next({ type: 'daemon_disconnected', isGraceful: info.graceful, error: info.error, willReconnect: info.willReconnect }),
     });
     this.requests = new RequestEngine(this.session, scheduler, options.requestTimeoutMs);
+    const helpers = options.encryptionConnections ?? 0;
+    // The helpers' own events (PKI documents, status) repeat the main connection's: dropped.
+    const helperSession = () => new Session({ ...sessionOptions, clientInstanceToken: this.ids.newInstanceToken(), onMessage: () => {}, onDisconnected: () => {} });
+    this.encryptions = helpers > 0 ? new EncryptionConnections(helpers, helperSession, scheduler, options.requestTimeoutMs, this.requests, this.logger) : null;
     this.context = {
       requests: this.requests,
+      encryptions: this.encryptions ?? this.requests,
       ids: this.ids,
       scheduler,
       logger: this.logger,
@@ -209,6 +220,7 @@ export class ThinClient {
     this.closing.next();
     this.closing.complete();
     this.session.close();
+    this.encryptions?.close();
     this.eventsSubject.complete();
     this.documentSubject.complete();
   }
