@@ -39,6 +39,7 @@ import { startRealDaemon } from './support/real-daemon.js';
 import { startSimProcess } from './support/sim-process.js';
 import { installGoPeer, installPythonPeer, installRustPigeonholeCp, type PeerInstall } from './peers/install-peers.js';
 import { REAL_NETWORK_SECTIONS, runRealNetwork } from './r-real-network.js';
+import { FLOOR_SECTIONS, runDaemonFloor } from './f-daemon-floor.js';
 import { PeerProcess } from './peers/peer-process.js';
 
 interface Args {
@@ -245,11 +246,18 @@ async function orchestrate(args: Args): Promise<void> {
       report(await runRealNetwork({ sections: realNetworkSections, quick: args.quick, python: peers?.python ?? noPeer('not run (--no-peers)'), rustPigeonholeCp: rust, log }));
     }
   }
+  const floorSections = new Set(FLOOR_SECTIONS.filter((section) => wants(section)));
+  if (floorSections.size > 0) {
+    const noPeer = (reason: string): PeerInstall => ({ status: 'skipped', reason });
+    const rust = args.peers && floorSections.has('F2') ? await installRustPigeonholeCp(cacheDir('bench-peers'), log) : noPeer('not run (--no-peers)');
+    report(await runDaemonFloor({ sections: floorSections, quick: args.quick, rustPigeonholeCp: rust, log, ...(args.testnet ? {} : { skip: 'not run (--no-testnet)' }) }));
+  }
+
   await writeResults(args, figures, Date.now() - started);
 }
 
 async function writeResults(args: Args, figures: readonly Figure[], elapsedMs: number): Promise<void> {
-  const order = (f: Figure) => ['P1', 'Peers', 'P2', 'P3', 'P4', 'P5', 'CBOR', 'R1', 'R2', 'R3'].indexOf(f.id);
+  const order = (f: Figure) => ['P1', 'Peers', 'P2', 'P3', 'P4', 'P5', 'CBOR', 'R1', 'R2', 'R3', 'F1', 'F2', 'F3', 'F4'].indexOf(f.id);
   const sorted = [...figures].sort((a, b) => order(a) - order(b));
   const cpu = os.cpus()[0]?.model.trim() ?? 'unknown CPU';
   const flags = [args.only ? `--only ${[...args.only].join(',')}` : '', args.quick ? '--quick' : '', args.real ? '' : '--no-real', args.sim ? '' : '--no-sim', args.peers ? '' : '--no-peers', args.testnet ? '' : '--no-testnet'].filter(Boolean);

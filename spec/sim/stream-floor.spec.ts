@@ -66,7 +66,7 @@ describe('streams against the daemon CPU floor (virtual time, calibrated CPU mod
     ['one connection', {}],
     ['two encryption connections', { encryptionConnections: 2 }],
   ])('writeStream of 32 boxes, %s', (_label, options: ThinClientOptions) => {
-    const m = measure('floor-write', options, (client) => client.writeStream(channel.writeCap, channel.firstIndex, payloadFor(client)).pipe(toArray()));
+    const m = measure('floor-write', options, (client) => client.writeStream(channel.writeCap, channel.firstIndex, payloadFor(client), { window: Number(process.env['W'] ?? 8) }).pipe(toArray()));
     process.stdout.write(`writeStream ${_label}: wall ${(m.wallMs / 1000).toFixed(1)} s, floor ${(m.floorMs / 1000).toFixed(1)} s, ratio ${ratio(m).toFixed(2)}\n`);
   });
 
@@ -77,7 +77,7 @@ describe('streams against the daemon CPU floor (virtual time, calibrated CPU mod
     const m = measure(
       'floor-read',
       options,
-      (client) => client.readStream$(channel.readCap, channel.firstIndex),
+      (client) => client.readStream$(channel.readCap, channel.firstIndex, { window: Number(process.env['W'] ?? 8) }),
       (client) => client.writeStream(channel.writeCap, channel.firstIndex, payloadFor(client)),
     );
     process.stdout.write(`readStream$ ${_label}: wall ${(m.wallMs / 1000).toFixed(1)} s, floor ${(m.floorMs / 1000).toFixed(1)} s, ratio ${ratio(m).toFixed(2)}\n`);
