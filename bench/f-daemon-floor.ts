@@ -231,13 +231,21 @@ async function f1f2(net: Testnet, sections: ReadonlySet<FloorSection>, rust: Pee
   }
 }
 
-/** kpclientd CPU per minute while `start()`'s subscription waits for a box nobody writes. */
-async function idleCost(net: Testnet, idleMs: number, start: () => Subscription): Promise<Usage<unknown>> {
-  return usage(net, async () => {
-    const subscription = start();
-    await new Promise((resolve) => setTimeout(resolve, idleMs));
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * kpclientd's CPU while `start()`'s subscription waits for a box nobody
+ * writes, measured over `idleMs` after `warmUpMs` (tail$'s polls back off
+ * from 1 s to 30 s: the steady state is what an idle follower costs).
+ */
+async function idleCost(net: Testnet, warmUpMs: number, idleMs: number, start: () => Subscription): Promise<Usage<unknown>> {
+  const subscription = start();
+  try {
+    await sleep(warmUpMs);
+    return await usage(net, () => sleep(idleMs));
+  } finally {
     subscription.unsubscribe();
-  });
+  }
 }
 
 async function f4(net: Testnet, idleMs: number, log: (line: string) => void): Promise<Figure> {
@@ -245,13 +253,14 @@ async function f4(net: Testnet, idleMs: number, log: (line: string) => void): Pr
   try {
     const perMinute = (u: Usage<unknown>) => (u.daemonMs * 60_000) / u.wallMs;
     const fail = (error: unknown) => log(`F4: unexpected: ${String(error)}`);
+    const warmUp = idleMs / 2;
     log(`F4: kpclientd doing nothing for ${seconds(idleMs / 3)} (decoy traffic only)`);
-    const nothing = await idleCost(net, idleMs / 3, () => ({ unsubscribe() {} }) as Subscription);
+    const nothing = await usage(net, () => sleep(idleMs / 3));
     const channel = await lastValueFrom(client.newKeypair(random(32)));
-    log(`F4: tail$ of an unwritten channel for ${seconds(idleMs)} (client-side no-retry polls, the default)`);
-    const polling = await idleCost(net, idleMs, () => client.tail$(channel.readCap, channel.firstMessageIndex).subscribe({ error: fail }));
-    log(`F4: a daemon-side ARQ read of the same box for ${seconds(idleMs)}`);
-    const arq = await idleCost(net, idleMs, () => client.read(channel.readCap, channel.firstMessageIndex).subscribe({ error: fail }));
+    log(`F4: tail$ of an unwritten channel: ${seconds(warmUp)}, then measured for ${seconds(idleMs)} (client-side no-retry polls, the default)`);
+    const polling = await idleCost(net, warmUp, idleMs, () => client.tail$(channel.readCap, channel.firstMessageIndex).subscribe({ error: fail }));
+    log(`F4: a daemon-side ARQ read of the same box: ${seconds(warmUp)}, then measured for ${seconds(idleMs)}`);
+    const arq = await idleCost(net, warmUp, idleMs, () => client.read(channel.readCap, channel.firstMessageIndex).subscribe({ error: fail }));
     const base = perMinute(nothing);
     const raw =
       `kpclientd CPU per minute: idle ${seconds(base)}, tail$ polling ${seconds(perMinute(polling))} (${seconds(perMinute(polling) - base)} above idle), ` +

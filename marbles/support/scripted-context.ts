@@ -31,6 +31,7 @@ export function scriptedContext(scheduler: SchedulerLike, respond: Responder) {
   const ctx: ClientContext = {
     requests: engine,
     encryptions: engine,
+    encryptionConnections: 0,
     ids: counterIds(),
     scheduler,
     logger: silentLogger,

@@ -2,84 +2,126 @@
  * Streams at the daemon's floor (issue 17), in virtual time: a ThinClient
  * on the virtual daemon with kpclientd's CPU model on (the calibrated
  * medians: encrypt_write 2.7 s, encrypt_read 3.7 s, reply decryption 1 s,
- * two cores). The floor of a transfer is the daemon's CPU work divided by
- * the cores it can use; each stream must stay within 1.3× of it. All in
- * the TestScheduler's virtual time: deterministic, no wall clock.
+ * on two cores). The floor of a transfer is the daemon's CPU work divided
+ * by its cores. With encryption connections a stream must stay within
+ * 1.3× of it; on one connection the daemon encrypts on one core only.
+ * Everything runs in the TestScheduler's virtual time: deterministic for
+ * its seed, no wall clock.
  */
-import { defer, toArray, type Observable } from 'rxjs';
+import { defer, toArray, type Observable, type Subscription } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { ThinClient, type ThinClientOptions } from 'katzenpost-rx';
 import { createVirtualDaemon, keypairFromSeed, type VirtualDaemon } from 'katzenpost-rx/testing';
 
-const CALIBRATED = { encryptWriteMs: 2700, encryptReadMs: 3700, replyDecryptMs: 1000, daemonCores: 2 } as const;
+const CPU = { encryptWriteMs: 2700, encryptReadMs: 3700, replyDecryptMs: 1000, daemonCores: 2 } as const;
 const BOXES = 32;
+const channel = keypairFromSeed(new Uint8Array(32).fill(17));
 
 interface Measured {
   /** Virtual ms from subscribe to completion. */
   readonly wallMs: number;
   /** The daemon's CPU work during it, divided by its cores. */
   readonly floorMs: number;
+  /** What the client still had pending, and the daemon's ARQs in flight, after the client closed. */
+  readonly leftover: { readonly pending: number; readonly arqs: number };
+  /** Every request the daemon received, in order. */
+  readonly requests: readonly string[];
 }
 
-/** Runs `body`'s Observable to completion on a fresh virtual daemon; its virtual wall time against the floor. */
-function measure<T>(seed: string, options: ThinClientOptions, body: (client: ThinClient, daemon: VirtualDaemon) => Observable<T>, before?: (client: ThinClient) => Observable<unknown>): Measured {
+interface Scenario {
+  readonly seed: string;
+  readonly client: ThinClientOptions;
+  /** Runs before the measured part (e.g. writes what is read). */
+  readonly setup?: (client: ThinClient) => Observable<unknown>;
+  readonly measured: (client: ThinClient) => Observable<unknown>;
+  /** Unsubscribe the measured part at this virtual ms after it started, instead of waiting for it. */
+  readonly abandonAfterMs?: number;
+}
+
+/** Runs a scenario on a fresh virtual daemon; throws if the measured part neither completes nor is abandoned. */
+function run(scenario: Scenario): Measured {
   let measured: Measured | null = null;
   const scheduler = new TestScheduler((a, e) => expect(a).toEqual(e));
   scheduler.run(({ flush }) => {
-    const daemon = createVirtualDaemon({ scheduler, seed, latency: CALIBRATED, horizonMs: 4 * 60 * 60_000 });
-    const client = new ThinClient(daemon.config, daemon.clientOptions(options));
+    const daemon: VirtualDaemon = createVirtualDaemon({ scheduler, seed: scenario.seed, latency: CPU, horizonMs: 4 * 60 * 60_000 });
+    const client = new ThinClient(daemon.config, daemon.clientOptions(scenario.client));
     void client.connect();
-    const run = (): void => {
+    const fail = (error: unknown) => {
+      throw error;
+    };
+    const measure = (): void => {
       const cpuBefore = daemon.stats().cpuMs;
       const started = scheduler.now();
-      defer(() => body(client, daemon)).subscribe({
-        error: (error: unknown) => {
-          throw error;
-        },
-        complete: () => {
-          measured = { wallMs: scheduler.now() - started, floorMs: (daemon.stats().cpuMs - cpuBefore) / CALIBRATED.daemonCores };
-          void client.close();
+      const end = (): void => {
+        const wallMs = scheduler.now() - started;
+        const floorMs = (daemon.stats().cpuMs - cpuBefore) / CPU.daemonCores;
+        void client.close();
+        // After the close has reached the daemon: what is left on either side.
+        scheduler.schedule(() => {
+          measured = { wallMs, floorMs, leftover: { pending: client.pendingRequestCount, arqs: daemon.stats().arqInFlight }, requests: daemon.requests.map((r) => r.request.type) };
           daemon.dispose();
-        },
-      });
+        }, 60_000);
+      };
+      const subscription: Subscription = defer(() => scenario.measured(client)).subscribe({ error: fail, complete: end });
+      if (scenario.abandonAfterMs !== undefined) {
+        scheduler.schedule(() => {
+          if (subscription.closed) return;
+          subscription.unsubscribe();
+          end();
+        }, scenario.abandonAfterMs);
+      }
     };
-    // After the handshake (virtual ms): the geometry is known then.
+    // After the handshake (virtual ms), when the geometry is known.
     scheduler.schedule(() => {
-      if (before) defer(() => before(client)).subscribe({ complete: run, error: (e: unknown) => { throw e; } });
-      else run();
+      if (scenario.setup) defer(() => scenario.setup!(client)).subscribe({ complete: measure, error: fail });
+      else measure();
     }, 1000);
     flush();
   });
-  if (measured === null) throw new Error('the stream did not complete within the virtual horizon');
+  if (measured === null) throw new Error('the measured part did not end within the virtual horizon');
   return measured;
 }
 
-const channel = keypairFromSeed(new Uint8Array(32).fill(17));
-const payloadFor = (client: ThinClient): Uint8Array => new Uint8Array(BOXES * client.pigeonholeGeometry().maxPlaintextPayloadLength - 4).fill(7);
-
-function ratio(m: Measured): number {
-  return m.wallMs / m.floorMs;
-}
+const payload = (client: ThinClient, boxes: number): Uint8Array => new Uint8Array(boxes * client.pigeonholeGeometry().maxPlaintextPayloadLength - 4).fill(7);
+const write = (boxes: number) => (client: ThinClient) => client.writeStream(channel.writeCap, channel.firstIndex, payload(client, boxes)).pipe(toArray());
+const read = (client: ThinClient) => client.readStream$(channel.readCap, channel.firstIndex).pipe(toArray());
+const ratio = (m: Measured): number => m.wallMs / m.floorMs;
+const report = (what: string, m: Measured): void =>
+  void process.stdout.write(`${what}: wall ${(m.wallMs / 1000).toFixed(1)} s, floor ${(m.floorMs / 1000).toFixed(1)} s, wall / floor ${ratio(m).toFixed(2)}\n`);
 
 describe('streams against the daemon CPU floor (virtual time, calibrated CPU model)', () => {
-  it.each([
-    ['one connection', {}],
-    ['two encryption connections', { encryptionConnections: 2 }],
-  ])('writeStream of 32 boxes, %s', (_label, options: ThinClientOptions) => {
-    const m = measure('floor-write', options, (client) => client.writeStream(channel.writeCap, channel.firstIndex, payloadFor(client), { window: Number(process.env['W'] ?? 8) }).pipe(toArray()));
-    process.stdout.write(`writeStream ${_label}: wall ${(m.wallMs / 1000).toFixed(1)} s, floor ${(m.floorMs / 1000).toFixed(1)} s, ratio ${ratio(m).toFixed(2)}\n`);
+  it('writeStream of 32 boxes with two encryption connections stays within 1.3× of the floor; on one connection the daemon encrypts on one core', () => {
+    const spread = run({ seed: 'floor-write', client: { encryptionConnections: 2 }, measured: write(BOXES) });
+    const single = run({ seed: 'floor-write', client: {}, measured: write(BOXES) });
+    report('writeStream, 2 encryption connections', spread);
+    report('writeStream, one connection', single);
+    expect(ratio(spread)).toBeLessThanOrEqual(1.3);
+    // One connection: the encryptions run one after another, so the wall time is at least their sum.
+    expect(single.wallMs).toBeGreaterThanOrEqual(single.floorMs * CPU.daemonCores);
+    expect(spread.leftover).toEqual({ pending: 0, arqs: 0 });
   });
 
-  it.each([
-    ['one connection', {}],
-    ['two encryption connections', { encryptionConnections: 2 }],
-  ])('readStream$ of 32 boxes, %s', (_label, options: ThinClientOptions) => {
-    const m = measure(
-      'floor-read',
-      options,
-      (client) => client.readStream$(channel.readCap, channel.firstIndex, { window: Number(process.env['W'] ?? 8) }),
-      (client) => client.writeStream(channel.writeCap, channel.firstIndex, payloadFor(client)),
-    );
-    process.stdout.write(`readStream$ ${_label}: wall ${(m.wallMs / 1000).toFixed(1)} s, floor ${(m.floorMs / 1000).toFixed(1)} s, ratio ${ratio(m).toFixed(2)}\n`);
+  it('readStream$ of 32 boxes with two encryption connections stays within 1.3× of the floor', () => {
+    const spread = run({ seed: 'floor-read', client: { encryptionConnections: 2 }, setup: write(BOXES), measured: read });
+    const single = run({ seed: 'floor-read', client: {}, setup: write(BOXES), measured: read });
+    report('readStream$, 2 encryption connections', spread);
+    report('readStream$, one connection', single);
+    expect(ratio(spread)).toBeLessThanOrEqual(1.3);
+    expect(ratio(single)).toBeGreaterThan(ratio(spread));
+    expect(spread.leftover).toEqual({ pending: 0, arqs: 0 });
+  });
+
+  it('a one-box stream read with encryption connections: envelopes prepared ahead for boxes it does not have are never sent', () => {
+    const m = run({ seed: 'floor-short', client: { encryptionConnections: 2 }, setup: write(1), measured: read });
+    const sends = m.requests.filter((type) => type === 'start_resending_encrypted_message');
+    // One write, one read: the two envelopes made ahead (boxes 1 and 2) stayed local.
+    expect(sends).toHaveLength(2);
+    expect(m.requests.filter((type) => type === 'encrypt_read')).toHaveLength(3);
+    expect(m.leftover).toEqual({ pending: 0, arqs: 0 });
+  });
+
+  it('unsubscribing a read while its first box is in flight leaves nothing behind, prepared encryptions included', () => {
+    const m = run({ seed: 'floor-cancel', client: { encryptionConnections: 2 }, setup: write(8), measured: read, abandonAfterMs: 2000 });
+    expect(m.leftover).toEqual({ pending: 0, arqs: 0 });
   });
 });

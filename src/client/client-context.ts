@@ -19,6 +19,8 @@ export interface ClientContext {
    * `requests`.
    */
   readonly encryptions: QueryTarget;
+  /** How many encryption connections `encryptions` spreads over (0: none, they go to `requests`). */
+  readonly encryptionConnections: number;
   readonly ids: IdGenerator;
   readonly scheduler: SchedulerLike;
   readonly logger: Logger;

@@ -82,6 +82,11 @@ export class EncryptionConnections implements QueryTarget {
     });
   }
 
+  /** Requests not over yet on the helpers. */
+  get pendingCount(): number {
+    return this.helpers.reduce((n, helper) => n + helper.engine.pendingCount, 0);
+  }
+
   /** Closes every helper (`thin_close`): requests on them fail with `ClientClosedError`. */
   close(): void {
     for (const helper of this.helpers) helper.session.close();

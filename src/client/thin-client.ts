@@ -160,6 +160,7 @@ export class ThinClient {
     this.context = {
       requests: this.requests,
       encryptions: this.encryptions ?? this.requests,
+      encryptionConnections: helpers,
       ids: this.ids,
       scheduler,
       logger: this.logger,
@@ -255,7 +256,7 @@ export class ThinClient {
    * ones the client still owes the daemon a cancel for.
    */
   get pendingRequestCount(): number {
-    return this.requests.pendingCount;
+    return this.requests.pendingCount + (this.encryptions?.pendingCount ?? 0);
   }
 
   /** The Sphinx geometry from the handshake; throws before the first handshake. */

@@ -1,7 +1,9 @@
-import { EMPTY, concat, concatMap, defer, map, of, type Observable } from 'rxjs';
+import { EMPTY, ReplaySubject, Subscription, concat, concatMap, defer, finalize, map, of, take, type Observable } from 'rxjs';
 import { DAEMON_FIFO_CAPACITY } from '../../core/daemon-fifo.js';
 import { InvalidArgumentError, ProtocolError } from '../../errors/local-errors.js';
 import type { ClientContext } from '../client-context.js';
+import { encryptRead } from '../pigeonhole/encrypt.js';
+import type { EncryptResult } from '../pigeonhole/pigeonhole-types.js';
 import { withValidArguments } from '../validate-arguments.js';
 import { checkIndex, describeValue } from '../validate.js';
 import { checkWindow } from '../validate-options.js';
@@ -90,20 +92,60 @@ export function readStreamBoxes$(ctx: ClientContext, readCap: Uint8Array, index:
       return { window: checkWindow(checked.window, DAEMON_FIFO_CAPACITY), resumeFrom: checkReadPosition(checked.resumeFrom) };
     },
     ({ window, resumeFrom }) =>
-      defer(() =>
-        resumeFrom === undefined
-          ? readBox(ctx, readCap, index, options).pipe(
-              concatMap((first) => {
-                const { length, data } = parseStreamHeader(first.plaintext);
-                // A one-box stream's box may be short; its size is then irrelevant.
-                const position: StreamReadPosition = { box: 1, index: first.nextIndex, length, boxSize: Math.max(first.plaintext.length, STREAM_HEADER_LENGTH + 1) };
-                const head: StreamBox = { box: 0, totalBoxes: totalBoxes(position), data, resumeFrom: position };
-                return concat(of(head), readRest(ctx, readCap, position, window, options));
-              }),
-            )
-          : readRest(ctx, readCap, resumeFrom, window, options),
-      ),
+      defer(() => {
+        if (resumeFrom !== undefined) return readRest(ctx, readCap, resumeFrom, window, options);
+        const chain = indexChain(ctx, index);
+        const ahead = new ReadAhead(ctx, readCap, chain, Math.min(window, ctx.encryptionConnections));
+        return readBox(ctx, readCap, index, options).pipe(
+          concatMap((first) => {
+            const { length, data } = parseStreamHeader(first.plaintext);
+            // A one-box stream's box may be short; its size is then irrelevant.
+            const position: StreamReadPosition = { box: 1, index: first.nextIndex, length, boxSize: Math.max(first.plaintext.length, STREAM_HEADER_LENGTH + 1) };
+            const head: StreamBox = { box: 0, totalBoxes: totalBoxes(position), data, resumeFrom: position };
+            return concat(of(head), readRest(ctx, readCap, position, window, options, { indexAt: chain, envelope: (box) => ahead.take(box) }));
+          }),
+          finalize(() => ahead.dispose()),
+        );
+      }),
   );
+}
+
+/**
+ * The encryptions of boxes 1…`count` of a stream, started while its first
+ * box is read. Until that box is back nobody knows how many boxes follow,
+ * so no read can be sent — but with encryption connections the daemon's
+ * cores would idle through the first box's round trips, and the first
+ * reads of the rest would then each wait seconds for their encryption.
+ * An envelope is only a local computation: one prepared for a box the
+ * stream turns out not to have is simply never sent (its CPU is the whole
+ * cost). Without encryption connections nothing is prepared: the
+ * encryptions would queue on the main connection in front of the first
+ * box's send.
+ */
+class ReadAhead {
+  private readonly prepared = new Map<number, ReplaySubject<EncryptResult>>();
+  private readonly running = new Subscription();
+
+  constructor(ctx: ClientContext, readCap: Uint8Array, indexAt: (box: number) => Observable<Uint8Array>, count: number) {
+    for (let box = 1; box <= count; box++) {
+      const result = new ReplaySubject<EncryptResult>(1);
+      this.prepared.set(box, result);
+      this.running.add(indexAt(box).pipe(concatMap((boxIndex) => encryptRead(ctx, readCap, boxIndex))).subscribe(result));
+    }
+  }
+
+  /** The prepared encryption of `box` (once), or undefined. */
+  take(box: number): Observable<EncryptResult> | undefined {
+    const result = this.prepared.get(box);
+    this.prepared.delete(box);
+    return result?.pipe(take(1));
+  }
+
+  /** The stream is over: encryptions still running are abandoned. */
+  dispose(): void {
+    this.prepared.clear();
+    this.running.unsubscribe();
+  }
 }
 
 /** Boxes in a stream: the first (payload after the header), then whole boxes. */
@@ -111,18 +153,25 @@ function totalBoxes({ length, boxSize }: Pick<StreamReadPosition, 'length' | 'bo
   return streamBoxCount(length, boxSize);
 }
 
+/** What a read from the stream's first box has ready for the rest: the index chain from box 0, envelopes prepared ahead. */
+interface Prepared {
+  readonly indexAt: (box: number) => Observable<Uint8Array>;
+  readonly envelope: (box: number) => Observable<EncryptResult> | undefined;
+}
+
 /** Boxes `from.box` … the last, with at most `window` reads in flight, in order. */
-function readRest(ctx: ClientContext, readCap: Uint8Array, from: StreamReadPosition, window: number, options: ReadOptions): Observable<StreamBox> {
+function readRest(ctx: ClientContext, readCap: Uint8Array, from: StreamReadPosition, window: number, options: ReadOptions, prepared?: Prepared): Observable<StreamBox> {
   const total = totalBoxes(from);
   if (from.box > total) throw new InvalidArgumentError('options.resumeFrom.box', `the stream has ${total} boxes, cannot resume at box ${from.box}`);
   if (from.box === total) return EMPTY;
   const { length, boxSize } = from;
-  const indexAt = indexChain(ctx, from.index);
+  const chain = prepared === undefined ? indexChain(ctx, from.index) : undefined;
+  const indexAt = (box: number) => (chain ? chain(box - from.box) : prepared!.indexAt(box));
   return orderedWindow(total - from.box, window, (i) => {
     const box = from.box + i;
     const expected = Math.min(boxSize, length - streamBytesBefore(box, boxSize, length));
-    return indexAt(i).pipe(
-      concatMap((boxIndex) => readBox(ctx, readCap, boxIndex, options)),
+    return indexAt(box).pipe(
+      concatMap((boxIndex) => readBox(ctx, readCap, boxIndex, options, prepared?.envelope(box))),
       map(({ plaintext, nextIndex }): StreamBox => {
         if (plaintext.length < expected) throw new ProtocolError(`stream: box ${box} holds ${plaintext.length} bytes, expected ${expected}`);
         const data = plaintext.length === expected ? plaintext : plaintext.subarray(0, expected);
