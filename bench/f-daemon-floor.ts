@@ -97,7 +97,9 @@ function describe(label: string, u: Usage<unknown>, boxes: number, parts?: BoxBr
     : '';
   return (
     `${label}: wall ${seconds(u.wallMs)} (${seconds(u.wallMs / boxes)}/box), kpclientd CPU ${seconds(u.daemonMs)} (${Math.round((100 * u.daemonMs) / u.wallMs)} % of one core), ` +
-    `floor ${seconds(floor)} on ${CORES} cores, wall/floor ${floorRatio(u).toFixed(2)}, kpclientd waiting for a core ${seconds(u.daemonWaitMs)}, whole network CPU ${seconds(u.networkMs)}, ${u.load}${perBox}`
+    `floor ${seconds(floor)} on ${CORES} cores, wall/floor ${floorRatio(u).toFixed(2)}, kpclientd waiting for a core ${seconds(u.daemonWaitMs)} ` +
+    `(kept busy ${Math.round((100 * (u.daemonMs + u.daemonWaitMs)) / (CORES * u.wallMs))} % of ${CORES} cores × wall), ` +
+    `whole network CPU ${seconds(u.networkMs)} (÷ ${CORES} cores: ${seconds(u.networkMs / CORES)}), ${u.load}${perBox}`
   );
 }
 

@@ -120,6 +120,27 @@ describe('streams against the daemon CPU floor (virtual time, calibrated CPU mod
     expect(m.leftover).toEqual({ pending: 0, arqs: 0 });
   });
 
+  it('closing the client in the middle of a read (many reads in flight, the first to fail tears the others down) fails the stream with ClientClosedError, nothing thrown', () => {
+    let outcome = 'none';
+    const scheduler = new TestScheduler((a, e) => expect(a).toEqual(e));
+    scheduler.run(({ flush }) => {
+      const daemon = createVirtualDaemon({ scheduler, seed: 'floor-close', latency: CPU, horizonMs: 30 * 60_000 });
+      const client = new ThinClient(daemon.config, daemon.clientOptions({ encryptionConnections: 2 }));
+      void client.connect();
+      scheduler.schedule(() => {
+        defer(() => write(8)(client)).subscribe({
+          complete: () => {
+            read(client).subscribe({ next: () => (outcome = 'value'), error: (e: Error) => (outcome = e.name), complete: () => (outcome = 'complete') });
+            scheduler.schedule(() => void client.close(), 20_000);
+          },
+        });
+      }, 1000);
+      scheduler.schedule(() => daemon.dispose(), 25 * 60_000);
+      flush();
+    });
+    expect(outcome).toBe('ClientClosedError');
+  });
+
   it('unsubscribing a read while its first box is in flight leaves nothing behind, prepared encryptions included', () => {
     const m = run({ seed: 'floor-cancel', client: { encryptionConnections: 2 }, setup: write(8), measured: read, abandonAfterMs: 2000 });
     expect(m.leftover).toEqual({ pending: 0, arqs: 0 });
