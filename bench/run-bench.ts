@@ -15,7 +15,9 @@
  * on the real kpclientd when installed), P2 (10 MiB frames), P3
  * (readStream$ window), P4 (1,000,000 requests: heap, pending map), P5
  * (events$ fan-out), CBOR (what cbor-x's native addon would be worth), R1–R3
- * (on a real Katzenpost network: see r-real-network.ts; about 20 minutes).
+ * (on a real Katzenpost network: see r-real-network.ts; about 20 minutes),
+ * F1–F4 (Pigeonhole against kpclientd's CPU floor on the same kind of
+ * network: see f-daemon-floor.ts; about an hour, most of it upstream's Rust CLI).
  * Each section except P1-on-kpclientd and R runs in a fresh
  * child process (`--section`), so that one section's heap, JIT state and
  * buffers do not colour the next; the real daemon's clients stay in this
