@@ -94,17 +94,16 @@ export function readStreamBoxes$(ctx: ClientContext, readCap: Uint8Array, index:
     ({ window, resumeFrom }) =>
       defer(() => {
         if (resumeFrom !== undefined) return readRest(ctx, readCap, resumeFrom, window, options);
-        const chain = indexChain(ctx, index);
-        const ahead = new ReadAhead(ctx, readCap, chain, Math.min(window, ctx.encryptionConnections));
+        const ahead = ReadAhead.start(ctx, readCap, index, Math.min(window, ctx.encryptionConnections));
         return readBox(ctx, readCap, index, options).pipe(
           concatMap((first) => {
             const { length, data } = parseStreamHeader(first.plaintext);
             // A one-box stream's box may be short; its size is then irrelevant.
             const position: StreamReadPosition = { box: 1, index: first.nextIndex, length, boxSize: Math.max(first.plaintext.length, STREAM_HEADER_LENGTH + 1) };
             const head: StreamBox = { box: 0, totalBoxes: totalBoxes(position), data, resumeFrom: position };
-            return concat(of(head), readRest(ctx, readCap, position, window, options, { indexAt: chain, envelope: (box) => ahead.take(box) }));
+            return concat(of(head), readRest(ctx, readCap, position, window, options, ahead));
           }),
-          finalize(() => ahead.dispose()),
+          finalize(() => ahead?.dispose()),
         );
       }),
   );
@@ -122,11 +121,16 @@ export function readStreamBoxes$(ctx: ClientContext, readCap: Uint8Array, index:
  * encryptions would queue on the main connection in front of the first
  * box's send.
  */
-class ReadAhead {
+class ReadAhead implements Prepared {
   private readonly prepared = new Map<number, ReplaySubject<EncryptResult>>();
   private readonly running = new Subscription();
 
-  constructor(ctx: ClientContext, readCap: Uint8Array, indexAt: (box: number) => Observable<Uint8Array>, count: number) {
+  /** Starts preparing boxes 1…`count` of the stream at `first`; undefined (nothing prepared) for 0. */
+  static start(ctx: ClientContext, readCap: Uint8Array, first: Uint8Array, count: number): ReadAhead | undefined {
+    return count > 0 ? new ReadAhead(ctx, readCap, indexChain(ctx, first), count) : undefined;
+  }
+
+  private constructor(ctx: ClientContext, readCap: Uint8Array, readonly indexAt: (box: number) => Observable<Uint8Array>, count: number) {
     for (let box = 1; box <= count; box++) {
       const result = new ReplaySubject<EncryptResult>(1);
       this.prepared.set(box, result);
@@ -135,7 +139,7 @@ class ReadAhead {
   }
 
   /** The prepared encryption of `box` (once), or undefined. */
-  take(box: number): Observable<EncryptResult> | undefined {
+  envelope(box: number): Observable<EncryptResult> | undefined {
     const result = this.prepared.get(box);
     this.prepared.delete(box);
     return result?.pipe(take(1));
@@ -153,7 +157,7 @@ function totalBoxes({ length, boxSize }: Pick<StreamReadPosition, 'length' | 'bo
   return streamBoxCount(length, boxSize);
 }
 
-/** What a read from the stream's first box has ready for the rest: the index chain from box 0, envelopes prepared ahead. */
+/** What a read from the stream's first box has ready for the rest: the index chain from box 0 (`indexAt(box)`), envelopes prepared ahead. */
 interface Prepared {
   readonly indexAt: (box: number) => Observable<Uint8Array>;
   readonly envelope: (box: number) => Observable<EncryptResult> | undefined;
