@@ -76,6 +76,26 @@ describe('encryption connections', () => {
     expect(result[1]! - 1000).toBeGreaterThanOrEqual(2 * 2100);
   });
 
+  it('disconnect() with an encryption in flight on an encryption connection: it completes after connect(); meanwhile new ones are refused', () => {
+    const { result } = world(
+      () => true,
+      1,
+      (client, scheduler) => {
+        const log: string[] = [];
+        const note = (what: string) => ({ next: () => log.push(`${what} ${scheduler.now()}`), error: (e: Error) => log.push(`${what} ${e.name}`) });
+        scheduler.schedule(() => client.encryptRead(channel.readCap, channel.firstIndex).subscribe(note('in flight')), 1000);
+        scheduler.schedule(() => void client.disconnect(), 1500);
+        scheduler.schedule(() => client.encryptRead(channel.readCap, channel.firstIndex).subscribe(note('while disconnected')), 1600);
+        scheduler.schedule(() => void client.connect(), 2000);
+        scheduler.schedule(() => void client.close(), 60_000);
+        return () => ({ log, pending: client.pendingRequestCount });
+      },
+    );
+    expect(result.log[0]).toBe('while disconnected NotConnectedError');
+    expect(result.log[1]).toMatch(/^in flight [\d.]+$/);
+    expect(result.log).toHaveLength(2);
+  });
+
   it('an encryption connection that cannot connect hands its encryptions to the main connection, with a warning', () => {
     const { result, warnings } = world(
       (attempt) => attempt === 0, // only the main connection gets through

@@ -42,7 +42,7 @@ interface Helper {
  * connection, which is where they would be without helpers.
  *
  * @example
- * const encryptions = new EncryptionConnections(2, () => newSession(), scheduler, undefined, main, logger);
+ * const encryptions = new EncryptionConnections(2, () => newSession(), scheduler, undefined, main, () => false, logger);
  * encryptions.query({ request: { type: 'encrypt_read', readCap, messageBoxIndex }, replyType: 'encrypt_read_reply', result: (r) => r });
  */
 export class EncryptionConnections implements QueryTarget {
@@ -54,6 +54,8 @@ export class EncryptionConnections implements QueryTarget {
     scheduler: SchedulerLike,
     defaultTimeoutMs: number | undefined,
     private readonly main: QueryTarget,
+    /** Whether the client is idle (before `connect()`, after `disconnect()`): then requests go to `main`, which refuses them. */
+    private readonly mainIdle: () => boolean,
     private readonly logger: Logger,
   ) {
     this.helpers = Array.from({ length: count }, () => {
@@ -65,7 +67,7 @@ export class EncryptionConnections implements QueryTarget {
   /** Sends the request on the least busy helper (connecting it first if needed), or on the main connection. */
   query<K extends RequestKind, RK extends ResponseKind, R>(spec: QuerySpec<K, RK, R>): Observable<R> {
     return defer(() => {
-      const helper = this.leastBusy();
+      const helper = this.mainIdle() ? undefined : this.leastBusy();
       if (helper === undefined) return this.main.query(spec);
       helper.busy++;
       return this.connected(helper).pipe(
@@ -85,6 +87,23 @@ export class EncryptionConnections implements QueryTarget {
   /** Requests not over yet on the helpers. */
   get pendingCount(): number {
     return this.helpers.reduce((n, helper) => n + helper.engine.pendingCount, 0);
+  }
+
+  /** The client pauses (`disconnect()`): helpers close their sockets too, keeping their sessions and their requests. */
+  disconnect(): void {
+    for (const helper of this.helpers) helper.session.disconnect();
+  }
+
+  /**
+   * The client connects again (`connect()`): helpers holding requests from
+   * before `disconnect()` reconnect now, beside the main connection
+   * (resuming their sessions), so those requests complete instead of
+   * waiting for a next use; the others reconnect on their next use.
+   */
+  resume(): void {
+    for (const helper of this.helpers) {
+      if (!helper.broken && helper.engine.pendingCount > 0) helper.session.connect().subscribe({ error: () => undefined });
+    }
   }
 
   /** Closes every helper (`thin_close`): requests on them fail with `ClientClosedError`. */

@@ -156,7 +156,7 @@ export class ThinClient {
     const helpers = options.encryptionConnections ?? 0;
     // The helpers' own events (PKI documents, status) repeat the main connection's: dropped.
     const helperSession = () => new Session({ ...sessionOptions, clientInstanceToken: this.ids.newInstanceToken(), onMessage: () => {}, onDisconnected: () => {} });
-    this.encryptions = helpers > 0 ? new EncryptionConnections(helpers, helperSession, scheduler, options.requestTimeoutMs, this.requests, this.logger) : null;
+    this.encryptions = helpers > 0 ? new EncryptionConnections(helpers, helperSession, scheduler, options.requestTimeoutMs, this.requests, () => this.session.state.daemon === 'idle', this.logger) : null;
     this.context = {
       requests: this.requests,
       encryptions: this.encryptions ?? this.requests,
@@ -203,7 +203,9 @@ export class ThinClient {
    * `NotConnectedError`.
    */
   connect(): Promise<void> {
-    return firstValueFrom(this.session.connect(), { defaultValue: undefined });
+    const connected = firstValueFrom(this.session.connect(), { defaultValue: undefined });
+    this.encryptions?.resume();
+    return connected;
   }
 
   /**
@@ -239,6 +241,7 @@ export class ThinClient {
    */
   async disconnect(): Promise<void> {
     this.session.disconnect();
+    this.encryptions?.disconnect();
   }
 
   /** The current connection state. */
