@@ -9,6 +9,9 @@ import { TestScheduler } from 'rxjs/testing';
 import { ThinClient, TransportError, type ByteStream, type Logger } from 'katzenpost-rx';
 import { createVirtualDaemon, keypairFromSeed } from 'katzenpost-rx/testing';
 
+/** Virtual ms at which each scenario starts (the handshake is done by then). */
+const START_MS = 1000;
+
 const channel = keypairFromSeed(new Uint8Array(32).fill(3));
 
 /** Runs `body` on a virtual daemon (CPU model on) with a client made by `options`; returns what `body` recorded. */
@@ -46,7 +49,7 @@ describe('encryption connections', () => {
           for (const name of ['a', 'b']) client.encryptRead(channel.readCap, channel.firstIndex).subscribe(() => done.push([name, scheduler.now()]));
           // A cheap local request on the main connection is answered at once, not after an encryption.
           client.nextMessageBoxIndex(channel.firstIndex).subscribe(() => done.push(['index', scheduler.now()]));
-        }, 1000);
+        }, START_MS);
         scheduler.schedule(() => (connections = stats().connections), 1500);
         scheduler.schedule(() => void client.close(), 60_000);
         return () => ({ done, connections });
@@ -68,7 +71,7 @@ describe('encryption connections', () => {
         const done: number[] = [];
         scheduler.schedule(() => {
           for (let i = 0; i < 2; i++) client.encryptRead(channel.readCap, channel.firstIndex).subscribe(() => done.push(scheduler.now()));
-        }, 1000);
+        }, START_MS);
         scheduler.schedule(() => void client.close(), 60_000);
         return () => done;
       },

@@ -13,6 +13,11 @@ import { TestScheduler } from 'rxjs/testing';
 import { ThinClient, type ThinClientOptions } from 'katzenpost-rx';
 import { createVirtualDaemon, keypairFromSeed, type VirtualDaemon } from 'katzenpost-rx/testing';
 
+/** Virtual ms at which the measured part starts: the handshake is done, the geometry known. */
+const AFTER_HANDSHAKE_MS = 1000;
+/** Virtual ms after a client's close before what is left is counted (the thin_close has reached the daemon). */
+const SETTLE_MS = 60_000;
+
 const CPU = { encryptWriteMs: 2700, encryptReadMs: 3700, replyDecryptMs: 1000, daemonCores: 2 } as const;
 const BOXES = 32;
 const channel = keypairFromSeed(new Uint8Array(32).fill(17));
@@ -60,7 +65,7 @@ function run(scenario: Scenario): Measured {
         scheduler.schedule(() => {
           measured = { wallMs, floorMs, leftover: { pending: client.pendingRequestCount, arqs: daemon.stats().arqInFlight }, requests: daemon.requests.map((r) => r.request.type) };
           daemon.dispose();
-        }, 60_000);
+        }, SETTLE_MS);
       };
       const subscription: Subscription = defer(() => scenario.measured(client)).subscribe({ error: fail, complete: end });
       if (scenario.abandonAfterMs !== undefined) {
@@ -75,7 +80,7 @@ function run(scenario: Scenario): Measured {
     scheduler.schedule(() => {
       if (scenario.setup) defer(() => scenario.setup!(client)).subscribe({ complete: measure, error: fail });
       else measure();
-    }, 1000);
+    }, AFTER_HANDSHAKE_MS);
     flush();
   });
   if (measured === null) throw new Error('the measured part did not end within the virtual horizon');
@@ -134,7 +139,7 @@ describe('streams against the daemon CPU floor (virtual time, calibrated CPU mod
             scheduler.schedule(() => void client.close(), 20_000);
           },
         });
-      }, 1000);
+      }, AFTER_HANDSHAKE_MS);
       scheduler.schedule(() => daemon.dispose(), 25 * 60_000);
       flush();
     });
