@@ -5,7 +5,14 @@
  *
  * The floor of a transfer is the CPU time kpclientd spent on it
  * (/proc/<pid>/stat, utime + stime, sampled before and after) divided by
- * the cores it can use: CTIDH work is the bound, not the network. Each
+ * the cores it can use: CTIDH work is the bound, not the network. Beside
+ * it: how long kpclientd's threads were runnable but waiting for a core
+ * (schedstat), and "kept busy" = (CPU + that wait) ÷ (cores × wall) — near
+ * 100 % the daemon had work for every core all the time, so whatever
+ * separates the wall time from the floor is other jobs holding the cores,
+ * not the client. The whole network's CPU (every testnet process) is
+ * printed too: on one machine the replicas and the courier share the
+ * cores with kpclientd. Each
  * transfer is also taken apart per box from the frames on the client's
  * connections (bench/support/frame-tap.ts): the daemon computing the
  * encryption, the encryption waiting behind others on its connection, the
