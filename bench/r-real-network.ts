@@ -56,7 +56,7 @@ const what = {
   R3: 'testnet: pigeonhole-cp send + receive of 64 kB, Rust CLI wall time / ours',
 } as const;
 
-const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+export const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 /** The figures of every requested section, skipped with `reason`. */
 function allSkipped(sections: ReadonlySet<RealNetworkSection>, reason: string): Figure[] {
@@ -65,7 +65,7 @@ function allSkipped(sections: ReadonlySet<RealNetworkSection>, reason: string): 
 }
 
 /** The running `up` testnet, or a new one (stopped by `release`). */
-async function acquireTestnet(log: (line: string) => void): Promise<{ net: Testnet; release: () => Promise<void> } | { reason: string }> {
+export async function acquireTestnet(log: (line: string) => void): Promise<{ net: Testnet; release: () => Promise<void> } | { reason: string }> {
   const statePath = (await readFile(path.join(testnetRoot(), 'current'), 'utf8').catch(() => '')).trim();
   const running = statePath ? await Testnet.attach(statePath).catch(() => null) : null;
   if (running?.processStatus().every((p) => p.running)) {
@@ -93,7 +93,7 @@ async function acquireTestnet(log: (line: string) => void): Promise<{ net: Testn
 }
 
 /** CPU ms kpclientd used while `body` ran, and the wall ms. */
-async function withDaemonCpu<T>(pid: number | undefined, body: () => Promise<T>): Promise<{ result: T; wallMs: number; cpuMs: number | null }> {
+export async function withDaemonCpu<T>(pid: number | undefined, body: () => Promise<T>): Promise<{ result: T; wallMs: number; cpuMs: number | null }> {
   const cpuBefore = pid === undefined ? undefined : processCpuMicros(pid);
   const started = performance.now();
   const result = await body();
@@ -164,7 +164,7 @@ async function r2(net: Testnet, client: ThinClient, python: PeerInstall, rounds:
 }
 
 /** Runs a command, resolves its wall ms; rejects with its output's tail on failure. */
-function timedRun(command: string, args: readonly string[], cwd: string): Promise<{ ms: number; output: string }> {
+export function timedRun(command: string, args: readonly string[], cwd: string): Promise<{ ms: number; output: string }> {
   const started = performance.now();
   const env = { ...process.env };
   delete env['NODE_OPTIONS'];

@@ -15,7 +15,9 @@
  * on the real kpclientd when installed), P2 (10 MiB frames), P3
  * (readStream$ window), P4 (1,000,000 requests: heap, pending map), P5
  * (events$ fan-out), CBOR (what cbor-x's native addon would be worth), R1–R3
- * (on a real Katzenpost network: see r-real-network.ts; about 20 minutes).
+ * (on a real Katzenpost network: see r-real-network.ts; about 20 minutes),
+ * F1–F4 (Pigeonhole against kpclientd's CPU floor on the same kind of
+ * network: see f-daemon-floor.ts; about an hour, most of it upstream's Rust CLI).
  * Each section except P1-on-kpclientd and R runs in a fresh
  * child process (`--section`), so that one section's heap, JIT state and
  * buffers do not colour the next; the real daemon's clients stay in this
@@ -39,6 +41,7 @@ import { startRealDaemon } from './support/real-daemon.js';
 import { startSimProcess } from './support/sim-process.js';
 import { installGoPeer, installPythonPeer, installRustPigeonholeCp, type PeerInstall } from './peers/install-peers.js';
 import { REAL_NETWORK_SECTIONS, runRealNetwork } from './r-real-network.js';
+import { FLOOR_SECTIONS, runDaemonFloor } from './f-daemon-floor.js';
 import { PeerProcess } from './peers/peer-process.js';
 
 interface Args {
@@ -245,11 +248,18 @@ async function orchestrate(args: Args): Promise<void> {
       report(await runRealNetwork({ sections: realNetworkSections, quick: args.quick, python: peers?.python ?? noPeer('not run (--no-peers)'), rustPigeonholeCp: rust, log }));
     }
   }
+  const floorSections = new Set(FLOOR_SECTIONS.filter((section) => wants(section)));
+  if (floorSections.size > 0) {
+    const noPeer = (reason: string): PeerInstall => ({ status: 'skipped', reason });
+    const rust = args.peers && floorSections.has('F2') ? await installRustPigeonholeCp(cacheDir('bench-peers'), log) : noPeer('not run (--no-peers)');
+    report(await runDaemonFloor({ sections: floorSections, quick: args.quick, rustPigeonholeCp: rust, log, ...(args.testnet ? {} : { skip: 'not run (--no-testnet)' }) }));
+  }
+
   await writeResults(args, figures, Date.now() - started);
 }
 
 async function writeResults(args: Args, figures: readonly Figure[], elapsedMs: number): Promise<void> {
-  const order = (f: Figure) => ['P1', 'Peers', 'P2', 'P3', 'P4', 'P5', 'CBOR', 'R1', 'R2', 'R3'].indexOf(f.id);
+  const order = (f: Figure) => ['P1', 'Peers', 'P2', 'P3', 'P4', 'P5', 'CBOR', 'R1', 'R2', 'R3', 'F1', 'F2', 'F3', 'F4'].indexOf(f.id);
   const sorted = [...figures].sort((a, b) => order(a) - order(b));
   const cpu = os.cpus()[0]?.model.trim() ?? 'unknown CPU';
   const flags = [args.only ? `--only ${[...args.only].join(',')}` : '', args.quick ? '--quick' : '', args.real ? '' : '--no-real', args.sim ? '' : '--no-sim', args.peers ? '' : '--no-peers', args.testnet ? '' : '--no-testnet'].filter(Boolean);

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** Clock ticks per second of /proc/<pid>/stat times (USER_HZ: 100 on Linux). */
 const TICKS_PER_SECOND = 100;
@@ -28,4 +28,28 @@ export function processCpuMicros(pid: number): number | undefined {
 export function ownCpuMicros(): number {
   const usage = process.cpuUsage();
   return usage.user + usage.system;
+}
+
+/**
+ * Time a process's threads spent runnable but waiting for a CPU, in µs,
+ * summed over its live threads (/proc/<pid>/task/<tid>/schedstat, second
+ * field, ns). On a machine shared with other jobs this is how long the
+ * process wanted a core and did not get one — what separates its CPU time
+ * on `n` cores from the wall time it could have taken. Undefined where
+ * schedstat is not available.
+ *
+ * @example
+ * const before = runQueueWaitMicros(pid); …; const waited = runQueueWaitMicros(pid)! - before!;
+ */
+export function runQueueWaitMicros(pid: number): number | undefined {
+  try {
+    let waitNs = 0;
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const fields = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').trim().split(' ');
+      waitNs += Number(fields[1] ?? 0);
+    }
+    return waitNs / 1000;
+  } catch {
+    return undefined;
+  }
 }

@@ -29,6 +29,8 @@ export function scriptedContext(scheduler: SchedulerLike, respond: Responder) {
   session.connect().subscribe();
   const ctx: ClientContext = {
     requests: engine,
+    encryptions: engine,
+    encryptionConnections: 0,
     ids: counterIds(),
     scheduler,
     state: () => session.state,

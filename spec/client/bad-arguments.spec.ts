@@ -690,6 +690,9 @@ describe('every public method refuses bad arguments before anything is sent', ()
     ['requestTimeoutMs -1', 'options.requestTimeoutMs', { requestTimeoutMs: -1 }],
     ['handshakeTimeoutMs NaN', 'options.handshakeTimeoutMs', { handshakeTimeoutMs: Number.NaN }],
     ['maxMixnetInFlight 0', 'options.maxMixnetInFlight', { maxMixnetInFlight: 0 }],
+    ['encryptionConnections 9', 'options.encryptionConnections', { encryptionConnections: 9 }],
+    ['encryptionConnections 1.5', 'options.encryptionConnections', { encryptionConnections: 1.5 }],
+    ['encryptionConnections -1', 'options.encryptionConnections', { encryptionConnections: -1 }],
     ['clientInstanceToken 15 bytes', 'clientInstanceToken', { clientInstanceToken: b(15) }],
     ['options null', 'options', null],
   ])('new ThinClient with %s → InvalidArgumentError(%s)', (_label, argument, options) => {

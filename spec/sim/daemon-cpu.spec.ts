@@ -6,6 +6,7 @@
  * a time. Driven by a ManualSimClock: no wall-clock timing.
  */
 import { ManualSimClock, type SimulatorHandle } from '../../src/sim/index.js';
+import { DaemonCpu } from '../../src/sim/daemon-cpu.js';
 import { LatencyModel } from '../../src/sim/latency-model.js';
 import { SimRandom } from '../../src/sim/sim-random.js';
 import { connectSession, id16, type RawClient } from './support/raw-client.js';
@@ -33,6 +34,17 @@ describe('the daemon CPU model', () => {
     const fixed = new LatencyModel(new SimRandom('cpu'), {}, 1, 100);
     expect(fixed.localWork('encrypt_write')).toBe(0);
     expect(fixed.replyDecrypt()).toBe(0);
+  });
+
+  it('runs CPU work on its cores: as many jobs at once as it has cores, the next on the first core free', () => {
+    const cpu = new DaemonCpu(2);
+    expect([cpu.schedule(0, 3000), cpu.schedule(0, 3000), cpu.schedule(0, 3000)]).toEqual([3000, 3000, 6000]);
+    // A job ready later than a core frees starts when it is ready.
+    expect(cpu.schedule(10_000, 1000)).toBe(11_000);
+    expect(cpu.busyMs).toBe(10_000);
+    const one = new DaemonCpu(1);
+    expect([one.schedule(0, 1000), one.schedule(0, 1000)]).toEqual([1000, 2000]);
+    expect(() => new LatencyModel(new SimRandom('cpu'), { daemonCores: 0 }, 1)).toThrow('latency.daemonCores');
   });
 
   it('keeps the connection reader busy during an encryption: a request sent after it is answered after it', async () => {

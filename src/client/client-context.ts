@@ -1,6 +1,7 @@
 import type { Observable, SchedulerLike } from 'rxjs';
 import type { ConnectionState } from '../core/connection-state.js';
 import type { IdGenerator } from '../core/ids.js';
+import type { QueryTarget } from './encryption-connections.js';
 import type { RequestEngine } from './request-engine.js';
 
 /**
@@ -10,6 +11,14 @@ import type { RequestEngine } from './request-engine.js';
  */
 export interface ClientContext {
   readonly requests: RequestEngine;
+  /**
+   * Where `encrypt_read` / `encrypt_write` go: the client's encryption
+   * connections when it has some (`options.encryptionConnections`), else
+   * `requests`.
+   */
+  readonly encryptions: QueryTarget;
+  /** How many encryption connections `encryptions` spreads over (0: none, they go to `requests`). */
+  readonly encryptionConnections: number;
   readonly ids: IdGenerator;
   readonly scheduler: SchedulerLike;
   /** The current connection state (geometry, mixnet flag). */

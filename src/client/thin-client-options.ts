@@ -54,4 +54,15 @@ export interface ThinClientOptions {
    * stops reading our socket and local requests stall behind the queue).
    */
   readonly maxMixnetInFlight?: number;
+  /**
+   * Extra connections to the daemon for `encrypt_read` / `encrypt_write`
+   * only (0 to 8, default 0). kpclientd computes each encryption — seconds
+   * of CTIDH work — inline on the reader of the connection it came on: on
+   * one connection they run one at a time, and the requests behind them
+   * wait. With `n` encryption connections up to `n` run at once (on as many
+   * cores as the daemon's machine has) and the main connection is never
+   * blocked by one. Worth it for streams and file transfers against a
+   * local daemon: set it to the daemon machine's core count.
+   */
+  readonly encryptionConnections?: number;
 }

@@ -82,11 +82,18 @@ export function checkEnvelopeCount(name: string, value: unknown): number {
 /**
  * The numeric client options, checked when the client is made:
  * `requestTimeoutMs` and `handshakeTimeoutMs` like any `timeoutMs`,
- * `maxMixnetInFlight` an integer from 1 to 1024.
+ * `maxMixnetInFlight` an integer from 1 to 1024, `encryptionConnections`
+ * an integer from 0 to {@link MAX_ENCRYPTION_CONNECTIONS}.
  */
 export function checkClientOptions(options: unknown): void {
-  const checked = checkOptionsObject<{ requestTimeoutMs: unknown; handshakeTimeoutMs: unknown; maxMixnetInFlight: unknown }>('options', options);
+  const checked = checkOptionsObject<{ requestTimeoutMs: unknown; handshakeTimeoutMs: unknown; maxMixnetInFlight: unknown; encryptionConnections: unknown }>('options', options);
   checkTimeoutMs('options.requestTimeoutMs', checked.requestTimeoutMs);
   checkTimeoutMs('options.handshakeTimeoutMs', checked.handshakeTimeoutMs);
   if (checked.maxMixnetInFlight !== undefined) checkCount('options.maxMixnetInFlight', checked.maxMixnetInFlight, 1024);
+  if (checked.encryptionConnections !== undefined && checked.encryptionConnections !== 0) {
+    checkCount('options.encryptionConnections', checked.encryptionConnections, MAX_ENCRYPTION_CONNECTIONS);
+  }
 }
+
+/** Most encryption connections a client opens (each is a daemon session; more than the daemon's cores gain nothing). */
+export const MAX_ENCRYPTION_CONNECTIONS = 8;

@@ -377,7 +377,11 @@ export class Session {
     record.observer = null;
     this.releaseSlot(record);
     const { phase, cls } = record;
-    if (phase === 'waiting' || cls === 'local') this.settle(record);
+    // Abandoned while close() fails everything (a stream's teardown, when its
+    // first request fails, leaves its others): thin_close ended every ARQ at
+    // the daemon, and there is no connection left to cancel on.
+    if (this.run === 'closed') this.settle(record);
+    else if (phase === 'waiting' || cls === 'local') this.settle(record);
     else if (cls === 'arq') {
       record.phase = 'abandoned';
       if (phase === 'sent') {

@@ -42,6 +42,12 @@ export interface LatencyOptions {
    * Default 1000 (measured median).
    */
   readonly replyDecryptMs?: number;
+  /**
+   * Cores kpclientd's CPU work (the encryptions of every connection's
+   * reader, the reply decryptions) shares. Default 2: this project's
+   * machine, where the calibration was measured.
+   */
+  readonly daemonCores?: number;
 }
 
 /** One packet's timing: when it reaches the service, when its reply is back, and the `reply_eta` the daemon reports. */
@@ -80,6 +86,8 @@ export class LatencyModel {
   private readonly encryptWriteMs: number;
   private readonly encryptReadMs: number;
   private readonly replyDecryptMs: number;
+  /** Cores the daemon's CPU work shares (see `DaemonCpu`). */
+  readonly daemonCores: number;
 
   constructor(
     private readonly random: SimRandom,
@@ -95,6 +103,8 @@ export class LatencyModel {
     this.encryptWriteMs = nonNegative(options.encryptWriteMs ?? 2700, 'encryptWriteMs');
     this.encryptReadMs = nonNegative(options.encryptReadMs ?? 3700, 'encryptReadMs');
     this.replyDecryptMs = nonNegative(options.replyDecryptMs ?? 1000, 'replyDecryptMs');
+    this.daemonCores = options.daemonCores ?? 2;
+    if (!Number.isSafeInteger(this.daemonCores) || this.daemonCores < 1) throw new InvalidArgumentError('latency.daemonCores', 'must be a positive integer');
     if (fixedLatencyMs !== undefined) nonNegative(fixedLatencyMs, 'fixedLatencyMs');
   }
 

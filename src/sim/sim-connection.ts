@@ -41,6 +41,8 @@ export interface ConnectionHost {
   after(delayMs: number, fn: () => void): void;
   /** The daemon's CPU time for a local request (the encryptions), during which this connection's reader is busy. */
   localWorkMs(request: DecodedRequest): number;
+  /** Runs `fn` once `costMs` of the daemon's CPU work is done, on one of its cores (which may all be busy). */
+  compute(costMs: number, fn: () => void): void;
 }
 
 /**
@@ -233,7 +235,7 @@ export class SimConnection {
         return;
       }
       this.busy = true;
-      this.host.after(work, () => {
+      this.host.compute(work, () => {
         this.busy = false;
         if (this.torn) return;
         this.host.dispatchLocal(this, decoded);

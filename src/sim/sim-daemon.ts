@@ -6,6 +6,7 @@ import { LegacySender } from './legacy-send.js';
 import type { LocalContext } from './local-context.js';
 import { ArqEngine } from './pigeonhole/arq-engine.js';
 import { handleBoxRequest } from './pigeonhole/box-requests.js';
+import { DaemonCpu } from './daemon-cpu.js';
 import { handleEnvelopeConstructor } from './pigeonhole/envelope-constructors.js';
 import { handleGetDirectoryAuthorities, handleGetPkiDocument } from './pki-requests.js';
 import { PoissonSender } from './poisson-sender.js';
@@ -60,6 +61,8 @@ export interface SimStats {
   readonly duplicateArqs: number;
   /** Boxes stored on the simulated replicas. */
   readonly boxes: number;
+  /** The daemon's CPU work so far (encryptions, reply decryptions), in simulated ms over all its cores. */
+  readonly cpuMs: number;
 }
 
 /** What a daemon process is built from. */
@@ -97,6 +100,8 @@ export class SimDaemon {
   readonly random: SimRandom;
   readonly network: SimNetwork;
   readonly mixLayers: number;
+  /** The cores every connection's encryptions and the reply decryptions share. */
+  readonly cpu: DaemonCpu;
 
   private readonly conns = new Map<string, SimConnection>();
   private readonly connOrder: string[] = [];
@@ -120,6 +125,7 @@ export class SimDaemon {
     this.random = deps.random;
     this.logger = deps.logger;
     this.mixLayers = deps.settings.mixLayers;
+    this.cpu = new DaemonCpu(deps.network.latency.daemonCores);
     this.instanceToken = deps.random.bytes(WireSizes.instanceToken);
     this.sessions = new SessionRegistry(deps.clock, deps.settings.sessionGracePeriodMs);
     this.context = {
@@ -213,6 +219,11 @@ export class SimDaemon {
 
   localWorkMs(request: DecodedRequest): number {
     return this.deps.network.latency.localWork(request.type);
+  }
+
+  compute(costMs: number, fn: () => void): void {
+    const now = this.clock.now();
+    this.clock.setTimer(this.cpu.schedule(now, costMs) - now, fn);
   }
 
   /** `handleSessionToken` (DAEMON.md §1.2). */
@@ -472,6 +483,7 @@ export class SimDaemon {
       orphanedArqs: this.arq.orphaned,
       duplicateArqs: this.arq.duplicates,
       boxes: this.network.boxes.size,
+      cpuMs: this.cpu.busyMs,
     };
   }
 

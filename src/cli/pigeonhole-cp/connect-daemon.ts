@@ -1,8 +1,17 @@
+import os from 'node:os';
 import { loadConfig } from '../../config/load-config.js';
 import { ThinClient } from '../../client/thin-client.js';
 import { TransportError } from '../../errors/local-errors.js';
+import { MAX_ENCRYPTION_CONNECTIONS } from '../../client/validate-options.js';
 import { startSimulator } from '../../sim/index.js';
 import type { CliIo } from './cli-io.js';
+
+/**
+ * Encryption connections (`ThinClientOptions.encryptionConnections`): one
+ * per core of this machine, where kpclientd normally runs — each is a
+ * connection on whose reader the daemon can encrypt in parallel.
+ */
+const ENCRYPTION_CONNECTIONS = Math.min(MAX_ENCRYPTION_CONNECTIONS, os.availableParallelism());
 
 /** A connected client and how to let go of it. */
 export interface DaemonConnection {
@@ -27,7 +36,7 @@ export async function connectDaemon(configPath: string | undefined, io: CliIo, t
     const config = await loadConfig(configPath);
     let client: ThinClient;
     try {
-      client = await ThinClient.connect(config);
+      client = await ThinClient.connect(config, { encryptionConnections: ENCRYPTION_CONNECTIONS });
     } catch (error) {
       if (!(error instanceof TransportError)) throw error;
       throw new TransportError(`${error.message}: is kpclientd running, and is ${configPath} its thin-client configuration?`, { cause: error });
@@ -39,7 +48,7 @@ export async function connectDaemon(configPath: string | undefined, io: CliIo, t
       'for two terminals run `npx kpsim --write-config sim.toml` and pass --config sim.toml)\n',
   );
   const sim = await startSimulator({ timeScale });
-  const client = await ThinClient.connect(sim.config);
+  const client = await ThinClient.connect(sim.config, { encryptionConnections: ENCRYPTION_CONNECTIONS });
   return withAbort(
     {
       client,

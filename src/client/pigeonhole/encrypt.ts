@@ -29,7 +29,7 @@ export function encryptRead(ctx: ClientContext, readCap: Uint8Array, messageBoxI
       checkRequestOptions(options);
     },
     () =>
-      ctx.requests.query({
+      ctx.encryptions.query({
         request: { type: 'encrypt_read', readCap, messageBoxIndex },
         replyType: 'encrypt_read_reply',
         options,
@@ -54,7 +54,7 @@ export function encryptWrite(
       checkRequestOptions(options);
     },
     () =>
-      ctx.requests.query({
+      ctx.encryptions.query({
         request: { type: 'encrypt_write', plaintext, writeCap, messageBoxIndex },
         replyType: 'encrypt_write_reply',
         options,

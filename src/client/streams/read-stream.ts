@@ -1,6 +1,9 @@
-import { EMPTY, concat, concatMap, defer, map, of, type Observable } from 'rxjs';
+import { EMPTY, ReplaySubject, Subscription, concat, concatMap, defer, finalize, map, of, take, type Observable } from 'rxjs';
+import { DAEMON_FIFO_CAPACITY } from '../../core/daemon-fifo.js';
 import { InvalidArgumentError, ProtocolError } from '../../errors/local-errors.js';
 import type { ClientContext } from '../client-context.js';
+import { encryptRead } from '../pigeonhole/encrypt.js';
+import type { EncryptResult } from '../pigeonhole/pigeonhole-types.js';
 import { withValidArguments } from '../validate-arguments.js';
 import { checkIndex, describeValue } from '../validate.js';
 import { checkWindow } from '../validate-options.js';
@@ -11,7 +14,13 @@ import { MAX_STREAM_PAYLOAD, STREAM_HEADER_LENGTH, parseStreamHeader, streamBoxC
 
 /** Options of {@link ThinClient.readStream$} and {@link ThinClient.readStreamBoxes$}. */
 export interface ReadStreamOptions extends ReadOptions {
-  /** Boxes read concurrently after the first (default 8). */
+  /**
+   * Boxes read concurrently after the first (default 16, the depth of the
+   * daemon's per-client queue). A read spends seconds in the daemon's
+   * encryption and in two mixnet round trips, and a box is emitted only
+   * after every box before it: fewer than 16 leaves the daemon idle
+   * (measured: test spec/sim/stream-floor.spec.ts).
+   */
   readonly window?: number;
   /**
    * Continue an interrupted read here instead of at the stream's first box:
@@ -58,23 +67,67 @@ export function readStreamBoxes$(ctx: ClientContext, readCap: Uint8Array, index:
   return withValidArguments(
     () => {
       const checked = checkReadArguments(readCap, index, options);
-      return { window: checkWindow(checked.window), resumeFrom: checkReadPosition(checked.resumeFrom) };
+      return { window: checkWindow(checked.window, DAEMON_FIFO_CAPACITY), resumeFrom: checkReadPosition(checked.resumeFrom) };
     },
     ({ window, resumeFrom }) =>
-      defer(() =>
-        resumeFrom === undefined
-          ? readBox(ctx, readCap, index, options).pipe(
-              concatMap((first) => {
-                const { length, data } = parseStreamHeader(first.plaintext);
-                // A one-box stream's box may be short; its size is then irrelevant.
-                const position: StreamReadPosition = { box: 1, index: first.nextIndex, length, boxSize: Math.max(first.plaintext.length, STREAM_HEADER_LENGTH + 1) };
-                const head: StreamBox = { box: 0, totalBoxes: totalBoxes(position), data, resumeFrom: position };
-                return concat(of(head), readRest(ctx, readCap, position, window, options));
-              }),
-            )
-          : readRest(ctx, readCap, resumeFrom, window, options),
-      ),
+      defer(() => {
+        if (resumeFrom !== undefined) return readRest(ctx, readCap, resumeFrom, window, options);
+        const ahead = ReadAhead.start(ctx, readCap, index, Math.min(window, ctx.encryptionConnections));
+        return readBox(ctx, readCap, index, options).pipe(
+          concatMap((first) => {
+            const { length, data } = parseStreamHeader(first.plaintext);
+            // A one-box stream's box may be short; its size is then irrelevant.
+            const position: StreamReadPosition = { box: 1, index: first.nextIndex, length, boxSize: Math.max(first.plaintext.length, STREAM_HEADER_LENGTH + 1) };
+            const head: StreamBox = { box: 0, totalBoxes: totalBoxes(position), data, resumeFrom: position };
+            return concat(of(head), readRest(ctx, readCap, position, window, options, ahead));
+          }),
+          finalize(() => ahead?.dispose()),
+        );
+      }),
   );
+}
+
+/**
+ * The encryptions of boxes 1…`count` of a stream, started while its first
+ * box is read. Until that box is back nobody knows how many boxes follow,
+ * so no read can be sent — but with encryption connections the daemon's
+ * cores would idle through the first box's round trips, and the first
+ * reads of the rest would then each wait seconds for their encryption.
+ * An envelope is only a local computation: one prepared for a box the
+ * stream turns out not to have is simply never sent (its CPU is the whole
+ * cost). Without encryption connections nothing is prepared: the
+ * encryptions would queue on the main connection in front of the first
+ * box's send.
+ */
+class ReadAhead implements Prepared {
+  private readonly prepared = new Map<number, ReplaySubject<EncryptResult>>();
+  private readonly running = new Subscription();
+
+  /** Starts preparing boxes 1…`count` of the stream at `first`; undefined (nothing prepared) for 0. */
+  static start(ctx: ClientContext, readCap: Uint8Array, first: Uint8Array, count: number): ReadAhead | undefined {
+    return count > 0 ? new ReadAhead(ctx, readCap, indexChain(ctx, first), count) : undefined;
+  }
+
+  private constructor(ctx: ClientContext, readCap: Uint8Array, readonly indexAt: (box: number) => Observable<Uint8Array>, count: number) {
+    for (let box = 1; box <= count; box++) {
+      const result = new ReplaySubject<EncryptResult>(1);
+      this.prepared.set(box, result);
+      this.running.add(indexAt(box).pipe(concatMap((boxIndex) => encryptRead(ctx, readCap, boxIndex))).subscribe(result));
+    }
+  }
+
+  /** The prepared encryption of `box` (once), or undefined. */
+  envelope(box: number): Observable<EncryptResult> | undefined {
+    const result = this.prepared.get(box);
+    this.prepared.delete(box);
+    return result?.pipe(take(1));
+  }
+
+  /** The stream is over: encryptions still running are abandoned. */
+  dispose(): void {
+    this.prepared.clear();
+    this.running.unsubscribe();
+  }
 }
 
 /** Boxes in a stream: the first (payload after the header), then whole boxes. */
@@ -82,18 +135,25 @@ function totalBoxes({ length, boxSize }: Pick<StreamReadPosition, 'length' | 'bo
   return streamBoxCount(length, boxSize);
 }
 
+/** What a read from the stream's first box has ready for the rest: the index chain from box 0 (`indexAt(box)`), envelopes prepared ahead. */
+interface Prepared {
+  readonly indexAt: (box: number) => Observable<Uint8Array>;
+  readonly envelope: (box: number) => Observable<EncryptResult> | undefined;
+}
+
 /** Boxes `from.box` … the last, with at most `window` reads in flight, in order. */
-function readRest(ctx: ClientContext, readCap: Uint8Array, from: StreamReadPosition, window: number, options: ReadOptions): Observable<StreamBox> {
+function readRest(ctx: ClientContext, readCap: Uint8Array, from: StreamReadPosition, window: number, options: ReadOptions, prepared?: Prepared): Observable<StreamBox> {
   const total = totalBoxes(from);
   if (from.box > total) throw new InvalidArgumentError('options.resumeFrom.box', `the stream has ${total} boxes, cannot resume at box ${from.box}`);
   if (from.box === total) return EMPTY;
   const { length, boxSize } = from;
-  const indexAt = indexChain(ctx, from.index);
+  const chain = prepared === undefined ? indexChain(ctx, from.index) : undefined;
+  const indexAt = (box: number) => (chain ? chain(box - from.box) : prepared!.indexAt(box));
   return orderedWindow(total - from.box, window, (i) => {
     const box = from.box + i;
     const expected = Math.min(boxSize, length - streamBytesBefore(box, boxSize, length));
-    return indexAt(i).pipe(
-      concatMap((boxIndex) => readBox(ctx, readCap, boxIndex, options)),
+    return indexAt(box).pipe(
+      concatMap((boxIndex) => readBox(ctx, readCap, boxIndex, options, prepared?.envelope(box))),
       map(({ plaintext, nextIndex }): StreamBox => {
         if (plaintext.length < expected) throw new ProtocolError(`stream: box ${box} holds ${plaintext.length} bytes, expected ${expected}`);
         const data = plaintext.length === expected ? plaintext : plaintext.subarray(0, expected);

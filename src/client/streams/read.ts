@@ -1,6 +1,7 @@
 import { concatMap, map, type Observable } from 'rxjs';
 import type { ClientContext } from '../client-context.js';
 import { encryptRead } from '../pigeonhole/encrypt.js';
+import type { EncryptResult } from '../pigeonhole/pigeonhole-types.js';
 import { startResendingEncryptedMessage } from '../pigeonhole/start-resending.js';
 import type { RequestOptions } from '../request-engine.js';
 import { checkIndex, checkReadCap } from '../validate.js';
@@ -30,12 +31,19 @@ export interface BoxRead {
  * envelope is encrypted for every call: couriers cache replies per
  * envelope for minutes, so re-sending an old envelope could keep returning
  * a stale "not found". Tombstoned boxes fail with `TombstoneError`
- * (`isExpectedOutcome`).
+ * (`isExpectedOutcome`). `envelope$` is that encryption, when the caller
+ * has started it already (a stream preparing boxes ahead).
  */
-export function readBox(ctx: ClientContext, readCap: Uint8Array, index: Uint8Array, options: ReadOptions = {}): Observable<BoxRead> {
+export function readBox(
+  ctx: ClientContext,
+  readCap: Uint8Array,
+  index: Uint8Array,
+  options: ReadOptions = {},
+  envelope$: Observable<EncryptResult> = encryptRead(ctx, readCap, index),
+): Observable<BoxRead> {
   const { timeoutMs, noRetry = false } = options;
   // The timeout covers the whole read, the encryption step included.
-  return encryptRead(ctx, readCap, index).pipe(
+  return envelope$.pipe(
     concatMap((envelope) =>
       startResendingEncryptedMessage(ctx, { readCap, messageBoxIndex: index, ...envelope, noRetryOnBoxIdNotFound: noRetry }).pipe(
         map((result) => ({ plaintext: result.plaintext ?? new Uint8Array(0), nextIndex: envelope.nextMessageBoxIndex })),

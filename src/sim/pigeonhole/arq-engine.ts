@@ -1,3 +1,4 @@
+import type { DaemonCpu } from '../daemon-cpu.js';
 import { bytesEqual, toHex } from '../../core/hex.js';
 import type { Logger } from '../../core/logger.js';
 import { blake2b256 } from '../../pki/blake2b256.js';
@@ -74,6 +75,8 @@ export interface ArqHost {
   readonly random: SimRandom;
   readonly network: SimNetwork;
   readonly logger: Logger;
+  /** The cores the decryptions share with every connection's encryptions. */
+  readonly cpu: DaemonCpu;
   /** The live connection serving an AppID, if any. */
   connection(appKey: string): SimConnection | undefined;
   /** Sends to the AppID's connection if there is one (pigeonhole replies are never queued). */
@@ -446,13 +449,14 @@ export class ArqEngine {
   /**
    * Runs `fn` once the daemon has decrypted a reply (MKEM): on its single
    * ingress worker, so the decryptions of every client queue behind each
-   * other (`latency.replyDecrypt`, 0 in fixed-latency mode).
+   * other (`latency.replyDecrypt`, 0 in fixed-latency mode), on a core
+   * the connections' encryptions also want.
    */
   private decryptThen(fn: () => void): void {
     const cost = this.host.network.latency.replyDecrypt();
     if (cost <= 0) return fn();
     const now = this.host.clock.now();
-    this.ingressFreeAt = Math.max(now, this.ingressFreeAt) + cost;
+    this.ingressFreeAt = this.host.cpu.schedule(Math.max(now, this.ingressFreeAt), cost);
     this.host.clock.setTimer(this.ingressFreeAt - now, fn);
   }
 
