@@ -980,7 +980,7 @@ export class ThinClient {
    * read, which resends and decrypts a reply on every send slot), and the
    * daemon's retry resends the same envelope, which a v0.0.99 courier
    * re-dispatches to the replicas at most 5 times before answering from its
-   * cache for up to 5 minutes (`maxRedispatchAttempts`, `DedupCacheTTL`):
+   * cache for up to 5 minutes (its maxRedispatchAttempts and DedupCacheTTL):
    * a box written after that would be seen minutes late.
    *
    * Cold: each subscription follows the channel with reads of its own.
