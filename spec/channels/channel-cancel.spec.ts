@@ -20,7 +20,7 @@ import { hangDeadline } from '../support/hang-deadline.js';
 import { startSpecSimulator } from '../support/spec-simulator.js';
 import { waitFor } from '../sim/support/wait-for.js';
 import { boxTexts } from './support/sim-boxes.js';
-import { STORE_KINDS, type StoreKind } from './support/store-factories.js';
+import { STORE_KINDS, type StoreKind, storePerTest } from './support/store-factories.js';
 
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);
 /** The simulator's fixed mixnet latency: a write is confirmed this long after it is dispatched. */
@@ -156,15 +156,7 @@ const CASES: readonly CancelCase[] = [
 
 describe.each(STORE_KINDS.map((kind) => [kind.name, kind] as const))('with the %s store', (_name, kind: StoreKind) => {
   let store: ChannelStore;
-  let reopen: () => Promise<ChannelStore>;
-  let cleanup: () => Promise<void>;
-
-  beforeEach(async () => {
-    ({ store, reopen, cleanup } = await kind.create());
-  });
-  afterEach(async () => {
-    await cleanup();
-  });
+  const reopen = storePerTest(kind, (fresh) => (store = fresh));
 
   /** A manager as after a restart: on the store reopened (durable kinds), with nothing in memory. */
   async function restarted(): Promise<ChannelManager> {

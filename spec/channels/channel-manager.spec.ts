@@ -15,7 +15,7 @@ import { ThinClient } from '../../src/client/thin-client.js';
 import { InvalidArgumentError } from '../../src/errors/local-errors.js';
 import type { SimulatorHandle } from '../../src/sim/index.js';
 import { boxTexts } from './support/sim-boxes.js';
-import { STORE_KINDS, type StoreKind } from './support/store-factories.js';
+import { STORE_KINDS, type StoreKind, storePerTest } from './support/store-factories.js';
 import { startSpecSimulator } from '../support/spec-simulator.js';
 
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -36,16 +36,11 @@ afterAll(async () => {
 
 describe.each(STORE_KINDS.map((kind) => [kind.name, kind] as const))('ChannelManager with the %s store', (_name, kind: StoreKind) => {
   let store: ChannelStore;
-  let reopen: () => Promise<ChannelStore>;
-  let cleanup: () => Promise<void>;
   let manager: ChannelManager;
+  const reopen = storePerTest(kind, (fresh) => (store = fresh));
 
-  beforeEach(async () => {
-    ({ store, reopen, cleanup } = await kind.create());
+  beforeEach(() => {
     manager = new ChannelManager(client, store);
-  });
-  afterEach(async () => {
-    await cleanup();
   });
 
   it('sends in order, persisting the index before reporting, and a reader imported from the share string receives them', async () => {

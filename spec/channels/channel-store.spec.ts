@@ -5,7 +5,7 @@ import { ChannelExistsError, ChannelNotFoundError, ChannelStoreError, ContactExi
 import type { ChannelStore } from '../../src/channels/channel-store.js';
 import type { ChannelRecord, ContactRecord, ExchangeRecord, NewOutboxEntry } from '../../src/channels/channel-types.js';
 import { FileChannelStore } from '../../src/channels/file-channel-store.js';
-import { STORE_KINDS, sqliteSkipReason, type StoreKind } from './support/store-factories.js';
+import { STORE_KINDS, sqliteSkipReason, type StoreKind, storePerTest } from './support/store-factories.js';
 
 const bytes = (n: number, fill: number): Uint8Array => new Uint8Array(n).fill(fill);
 
@@ -70,15 +70,7 @@ if (sqliteSkipReason) {
 
 describe.each(STORE_KINDS.map((kind) => [kind.name, kind] as const))('ChannelStore behaviour: %s', (_name, kind: StoreKind) => {
   let store: ChannelStore;
-  let reopen: () => Promise<ChannelStore>;
-  let cleanup: () => Promise<void>;
-
-  beforeEach(async () => {
-    ({ store, reopen, cleanup } = await kind.create());
-  });
-  afterEach(async () => {
-    await cleanup();
-  });
+  const reopen = storePerTest(kind, (fresh) => (store = fresh));
 
   it('inserts, reads, lists and updates channels; names are unique', async () => {
     await store.transaction((tx) => {

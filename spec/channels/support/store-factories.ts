@@ -82,3 +82,25 @@ const sqlite = (backend: SqliteBackend): StoreKind => ({
 
 /** The kinds to run: SQLite on every driver that works here. */
 export const STORE_KINDS: readonly StoreKind[] = [memory, file, ...SQLITE_BACKENDS_HERE.map(sqlite)];
+
+/**
+ * A fresh store of `kind` for each test of the calling `describe` block,
+ * handed to `use` before the test and cleaned up after it. Returns the
+ * block's `reopen` (close the current store, open its location again).
+ *
+ * @example
+ * let store: ChannelStore;
+ * const reopen = storePerTest(kind, (fresh) => (store = fresh));
+ */
+export function storePerTest(kind: StoreKind, use: (store: ChannelStore) => void): () => Promise<ChannelStore> {
+  let current: Awaited<ReturnType<StoreKind['create']>> | undefined;
+  beforeEach(async () => {
+    current = await kind.create();
+    use(current.store);
+  });
+  afterEach(async () => {
+    await current?.cleanup();
+    current = undefined;
+  });
+  return () => current!.reopen();
+}
