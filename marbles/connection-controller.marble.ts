@@ -1,4 +1,4 @@
-import { NEVER, Observable, distinctUntilChanged, map, of, throwError } from 'rxjs';
+import { NEVER, Observable, Subject, distinctUntilChanged, map, merge, of, throwError } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { ConnectionController, type ConnectionControllerOptions, type DisconnectInfo, type ReadyInfo } from '../src/core/connection-controller.js';
 import { silentLogger } from '../src/core/logger.js';
@@ -378,6 +378,143 @@ describe('ConnectionController: the next dial waits for the old link to close at
       flush();
       expect(dials).toEqual([0, 5000]);
       expect(stopped).toEqual([{ error: new TransportError('refused'), everReady: true, at: 5000 }]);
+    });
+  });
+});
+
+// Over WebSocket kpclientd answers our close frame at once, while its worker
+// may still encrypt (and unregister our AppID when done): Link.whenClosed
+// proves nothing there. Before closing such a link on purpose, the
+// controller sends a request the worker answers in order and closes only
+// once it is answered (or the link ends, or the close bound passes).
+describe('ConnectionController: a barrier before closing a link whose close is not ordered', () => {
+  let scheduler: TestScheduler;
+  beforeEach(() => {
+    scheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+  });
+
+  const greeting = (resumed: boolean) => ({ s: status(true, 1), p: pkiEvent(), r: tokenReply(resumed) });
+  /** A WebSocket-like link after the handshake; `incoming` delivers later messages. */
+  const wsLink = (cold: TestScheduler['createColdObservable'], resumed = false) => {
+    const incoming = new Subject<LinkMessage>();
+    const link = new FakeLink(merge(cold('spr', greeting(resumed)), incoming) as never, () => scheduler.now());
+    link.closeNeedsBarrier = true;
+    return { link, incoming };
+  };
+  const barrierOf = (link: FakeLink) => {
+    const request = link.sent.find((r) => r.type === 'get_directory_authorities');
+    if (request?.type !== 'get_directory_authorities' || !request.queryId) throw new Error('no barrier was sent');
+    return { queryId: request.queryId };
+  };
+  const answer = (queryId: Uint8Array): LinkMessage => ({ type: 'get_directory_authorities_reply', queryId, authorities: [], errorCode: 0 });
+  const connectAgainAt = (at: number, previous: () => ConnectionController, cold: TestScheduler['createColdObservable']) => {
+    const next: { env?: ReturnType<typeof setup> } = {};
+    scheduler.schedule(() => {
+      next.env = setup(scheduler, [new FakeLink(cold('spr', greeting(true)), () => scheduler.now())], noReconnect, 60_000, { previousLinkClosed: previous().whenLinkClosed });
+      next.env.controller.start();
+    }, at);
+    return next;
+  };
+
+  it('disconnect: sends the barrier, closes only at its answer, and the next connect() dials then', () => {
+    scheduler.run(({ cold, flush }) => {
+      const { link, incoming } = wsLink(cold);
+      const old = setup(scheduler, [link]);
+      old.controller.start();
+      scheduler.schedule(() => old.controller.close(false), 5);
+      const next = connectAgainAt(6, () => old.controller, cold);
+      // A late reply of the closing link is discarded, like everything a closing link receives…
+      scheduler.schedule(() => incoming.next(tokenReply(false)), 1000);
+      // …an answer to another query does not release it…
+      scheduler.schedule(() => incoming.next(answer(bytes(16, 3))), 2000);
+      scheduler.schedule(() => incoming.next(answer(barrierOf(link).queryId)), 3000);
+      flush();
+      expect(link.sentTypes()).toEqual(['session_token', 'get_directory_authorities']);
+      expect(link.sentAt[1]).toBe(5);
+      expect(link.closed).toBe(true);
+      expect(old.seen).toEqual(['connection_status_event', 'new_pki_document_event', 'session_token_reply']);
+      expect(next.env!.dials).toEqual([3000]);
+      expect(next.env!.ready.map((r) => [r.at, r.resumed])).toEqual([[3002, true]]);
+    });
+  });
+
+  it('is not closed before the answer', () => {
+    scheduler.run(({ cold, flush }) => {
+      const { link, incoming } = wsLink(cold);
+      const old = setup(scheduler, [link]);
+      old.controller.start();
+      scheduler.schedule(() => old.controller.close(false), 5);
+      const closedAt: Record<number, boolean> = {};
+      scheduler.schedule(() => incoming.next(answer(barrierOf(link).queryId)), 3000);
+      for (const t of [6, 2999, 3001]) scheduler.schedule(() => (closedAt[t] = link.closed), t);
+      flush();
+      expect(closedAt).toEqual({ 6: false, 2999: false, 3001: true });
+    });
+  });
+
+  it('closes at the close bound when the barrier is never answered', () => {
+    scheduler.run(({ cold, flush }) => {
+      const { link } = wsLink(cold);
+      const old = setup(scheduler, [link], noReconnect, 60_000, { closeWaitMs: 10_000 });
+      old.controller.start();
+      scheduler.schedule(() => old.controller.close(false), 5);
+      const next = connectAgainAt(6, () => old.controller, cold);
+      flush();
+      expect(link.closed).toBe(true);
+      expect(next.env!.dials).toEqual([10_005]);
+    });
+  });
+
+  it('closes at once when the link ends while waiting for the answer', () => {
+    scheduler.run(({ cold, flush }) => {
+      const { link, incoming } = wsLink(cold);
+      const old = setup(scheduler, [link]);
+      old.controller.start();
+      scheduler.schedule(() => old.controller.close(false), 5);
+      const next = connectAgainAt(6, () => old.controller, cold);
+      scheduler.schedule(() => incoming.error(new TransportError('reset')), 700);
+      flush();
+      expect(link.closed).toBe(true);
+      expect(next.env!.dials).toEqual([700]);
+      expect(old.stopped).toEqual([]);
+    });
+  });
+
+  it('close(): thin_close ends the session, so no barrier', () => {
+    scheduler.run(({ cold, flush }) => {
+      const { link } = wsLink(cold);
+      const { controller } = setup(scheduler, [link]);
+      controller.start();
+      scheduler.schedule(() => controller.close(true), 5);
+      flush();
+      expect(link.sentTypes()).toEqual(['session_token', 'thin_close']);
+      expect(link.closed).toBe(true);
+    });
+  });
+
+  it('no barrier before the session token was sent (nothing of ours to resume on that connection)', () => {
+    scheduler.run(({ cold, flush }) => {
+      const incoming = new Subject<LinkMessage>();
+      const link = new FakeLink(merge(cold('s', { s: status(true, 1) }), incoming) as never, () => scheduler.now());
+      link.closeNeedsBarrier = true;
+      const { controller } = setup(scheduler, [link]);
+      controller.start();
+      scheduler.schedule(() => controller.close(false), 5);
+      flush();
+      expect(link.sentTypes()).toEqual([]);
+      expect(link.closed).toBe(true);
+    });
+  });
+
+  it('a TCP link (ordered close) gets no barrier', () => {
+    scheduler.run(({ cold, flush }) => {
+      const link = new FakeLink(cold('spr', greeting(false)), () => scheduler.now());
+      const { controller } = setup(scheduler, [link]);
+      controller.start();
+      scheduler.schedule(() => controller.close(false), 5);
+      flush();
+      expect(link.sentTypes()).toEqual(['session_token']);
+      expect(link.closed).toBe(true);
     });
   });
 });

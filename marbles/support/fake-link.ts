@@ -9,6 +9,8 @@ export class FakeLink implements Link {
   readonly incoming = new Subject<DaemonMessage | UnknownVariant>();
   readonly sent: DecodedRequest[] = [];
   closed = false;
+  /** See `Link.closeNeedsBarrier` (a WebSocket link); settable per test. */
+  closeNeedsBarrier = false;
   readonly messages$: Observable<DaemonMessage | UnknownVariant>;
 
   private readonly bothClosed = new AsyncSubject<void>();

@@ -79,7 +79,14 @@ describe('resuming the session while the daemon encrypts on the old connection',
     expect(sim.stats()).toMatchObject({ connections: 1, disconnectedSessions: 1 });
   });
 
-  it('disconnect() + connect(): the client dials only after the daemon closed the old connection, and requests after the resume complete', async () => {
+  it.each([
+    ['TCP', { tcp: '127.0.0.1:0' }],
+    // The daemon's WebSocket library answers the close frame at once, while
+    // the worker still encrypts: the client's barrier request is what waits.
+    ['WebSocket', { ws: 'ws://127.0.0.1:0' }],
+  ] as const)('disconnect() + connect() over %s: the client dials only after the daemon closed the old connection, and requests after the resume complete', async (_, listen) => {
+    await sim.close();
+    sim = await startSpecSimulator({ clock, seed: 'resume-while-encrypting', latency: { encryptWriteMs: ENCRYPT_MS }, listen });
     client = await ThinClient.connect(sim.config);
     const { writeCap, firstMessageIndex } = await firstValueFrom(client.newKeypair(new Uint8Array(32).fill(2)));
     const timers = clock.pendingTimers;

@@ -9,7 +9,7 @@
  */
 import { ReplaySubject, filter, firstValueFrom, lastValueFrom, take, tap, toArray } from 'rxjs';
 import { KatzenpostError, bytesEqual, type OutboxResult, type WriteStreamProgress } from 'katzenpost-rx';
-import { attachTestnet, check, concat, connectTo, daemonLog, freshSeed, knownFailure, line, pattern, text, utf8 } from './support/testnet-env.js';
+import { attachTestnet, check, concat, connectTo, daemonLog, freshSeed, line, pattern, text, utf8 } from './support/testnet-env.js';
 import { MAIN_DAEMON, type Testnet } from '../../testnet/testnet.js';
 
 const RESTARTABLE = 'restartable';
@@ -123,11 +123,10 @@ describe('session resume while the daemon encrypts', () => {
     // frame from the connection's reader goroutine at once, and closes the
     // socket, while the worker goroutine still encrypts: the close event
     // does not mean the old AppID is unregistered, as a TCP/Unix FIN does.
-    knownFailure(
-      'disconnect() + connect() over WebSocket while the daemon encrypts: the resume waits for the old connection to close',
-      'over WebSocket kpclientd answers the close frame before its worker is done; the client has no signal to wait for',
-      120_000,
-      () => resumeWhileEncrypting(WS_DAEMON),
+    // So the client first sends a request the worker answers in order (a
+    // barrier) and closes only after its reply (ConnectionController).
+    check('disconnect() + connect() over WebSocket while the daemon encrypts: the resume waits for the old connection to close; requests after it complete', 120_000, () =>
+      resumeWhileEncrypting(WS_DAEMON),
     );
   });
 });

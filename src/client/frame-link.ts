@@ -54,7 +54,8 @@ export function frameLink(stream: ByteStream, maxFrameBody?: number): Link {
       stream.write(frameBuffers(body, maxFrameBody));
     },
     close: () => stream.close(),
-    // A custom transport without whenClosed: nothing to wait for (it is then exposed to the resume race).
+    // A custom transport without whenClosed: nothing to wait for, so a deliberate close asks for a barrier first.
     whenClosed: stream.whenClosed ?? of(undefined),
+    closeNeedsBarrier: stream.whenClosed === undefined || stream.closeIsOrdered === false,
   };
 }

@@ -1,4 +1,4 @@
-import { BehaviorSubject, Observable, concat, defer, ignoreElements, map, of, race, take, tap, timer, type SchedulerLike, type Subscription } from 'rxjs';
+import { BehaviorSubject, Observable, ReplaySubject, concat, defer, finalize, ignoreElements, map, of, race, take, tap, timer, type SchedulerLike, type Subscription } from 'rxjs';
 import { HandshakeError } from '../errors/local-errors.js';
 import { encodeRequest } from '../wire/codec.js';
 import { initialConnectionState, type ConnectionState } from './connection-state.js';
@@ -109,6 +109,8 @@ export class ConnectionController {
   private sawShutdown = false;
   private previousInstanceToken: Uint8Array | null;
   private lastLinkClosed: Observable<void>;
+  /** A link closed on purpose that waits for its barrier's reply (see {@link barrier}); `null` message: the link ended. */
+  private closingLink: { readonly link: Link; readonly settle: (message: LinkMessage | null) => void } | null = null;
 
   constructor(private readonly options: ConnectionControllerOptions) {
     this.previousInstanceToken = options.previousInstanceToken ?? null;
@@ -158,6 +160,8 @@ export class ConnectionController {
     this.timerSubscription?.unsubscribe();
     this.dialSubscription?.unsubscribe();
     const link = this.link;
+    // Only a session the daemon may resume needs the barrier (thin_close ends it anyway).
+    const barrier = link && !farewell && link.closeNeedsBarrier && this.greeting.tokenSent ? this.barrier(link) : undefined;
     this.detach();
     if (link) {
       if (farewell) {
@@ -167,10 +171,46 @@ export class ConnectionController {
           this.options.logger.debug('thin_close could not be written', { error: String(error) });
         }
       }
-      this.end(link);
+      this.end(link, barrier);
     }
     this.update({ daemon: 'closed', mixnet: false });
     this.stateSubject.complete();
+  }
+
+  /**
+   * Sends a request the daemon's connection worker answers in order
+   * (`get_directory_authorities`: local, cheap, always answered) on a link
+   * we are about to close, and keeps reading that link for its reply,
+   * discarding everything else (as a closing link does). Emits once when it
+   * is answered or the link ends. See {@link Link.closeNeedsBarrier}: after
+   * the reply the worker has finished every request before it, so the
+   * daemon's side of our close comes with its unregister, as over TCP.
+   */
+  private barrier(link: Link): Observable<void> {
+    const queryId = globalThis.crypto.getRandomValues(new Uint8Array(16));
+    const answered = new ReplaySubject<void>(1);
+    const settle = (): void => {
+      answered.next();
+      answered.complete();
+    };
+    // Take the link's subscription over from detach(), which would end it.
+    const reading = this.linkSubscription;
+    this.linkSubscription = null;
+    const isAnswer = (message: LinkMessage | null): boolean =>
+      message === null || (message.type === 'get_directory_authorities_reply' && message.queryId !== null && bytesEqual(message.queryId, queryId));
+    this.closingLink = { link, settle: (message) => (isAnswer(message) ? settle() : undefined) };
+    try {
+      link.send(encodeRequest({ type: 'get_directory_authorities', queryId }));
+    } catch (error) {
+      this.options.logger.debug('the close barrier could not be written', { error: String(error) });
+      settle();
+    }
+    return answered.pipe(
+      finalize(() => {
+        reading?.unsubscribe();
+        if (this.closingLink?.link === link) this.closingLink = null;
+      }),
+    );
   }
 
   private dial(): void {
@@ -207,6 +247,7 @@ export class ConnectionController {
   }
 
   private receive(link: Link, message: LinkMessage): void {
+    if (link === this.closingLink?.link) return this.closingLink.settle(message);
     if (link !== this.link) return;
     switch (message.type) {
       case 'connection_status_event':
@@ -262,22 +303,28 @@ export class ConnectionController {
 
   /** Ends a link: on error, on EOF, or because we gave up on it. */
   private fail(link: Link, error: Error | null): void {
+    if (link === this.closingLink?.link) return this.closingLink.settle(null);
     if (link !== this.link) return;
     this.end(link);
     this.lost(error);
   }
 
-  /** Closes a link and makes the next dial wait for its close (see the class comment). */
-  private end(link: Link): void {
-    link.close();
+  /**
+   * Closes a link — after `barrier` emits, if given — and makes the next
+   * dial wait for its close (see the class comment).
+   */
+  private end(link: Link, barrier?: Observable<void>): void {
     const { scheduler, logger } = this.options;
     const bound = this.options.closeWaitMs ?? LINK_CLOSE_WAIT_MS;
     const endedAt = scheduler.now();
     // Bounded from the moment it ended, however late someone waits for it.
+    const untilBound = (): Observable<number> => timer(Math.max(0, endedAt + bound - scheduler.now()), scheduler);
+    if (barrier) race(barrier, untilBound()).pipe(take(1)).subscribe(() => link.close());
+    else link.close();
     this.lastLinkClosed = defer(() =>
       race(
         link.whenClosed,
-        timer(Math.max(0, endedAt + bound - scheduler.now()), scheduler).pipe(
+        untilBound().pipe(
           tap(() => logger.warn('the daemon did not close the old connection in time; dialling anyway', { boundMs: bound })),
           map(() => undefined),
         ),

@@ -47,6 +47,16 @@ export interface Link {
    * which v0.0.99 does right before it unregisters the connection's AppID.
    */
   readonly whenClosed: Observable<void>;
+  /**
+   * True when {@link whenClosed} does not prove that the daemon has finished
+   * the requests sent before our close: kpclientd's WebSocket library
+   * answers a close frame from the connection's reader while its worker
+   * still computes an encryption inline (a custom transport without
+   * `whenClosed` is in the same position). Before closing such a link on
+   * purpose, the client sends a request the worker answers in order (a
+   * barrier) and closes only once it is answered. Default false.
+   */
+  readonly closeNeedsBarrier?: boolean;
 }
 
 /**

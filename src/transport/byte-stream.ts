@@ -46,6 +46,15 @@ export interface ByteStream {
    * the client resumes at once and is exposed to that race.
    */
   readonly whenClosed?: Observable<void>;
+  /**
+   * False when the peer answers our close at once, before the daemon has
+   * finished the requests sent ahead of it, so {@link whenClosed} proves
+   * less than it does over TCP/Unix: WebSocket (kpclientd's library
+   * answers the close frame from its reader goroutine). The client then
+   * asks for an ordered reply before closing (`Link.closeNeedsBarrier`).
+   * Default true.
+   */
+  readonly closeIsOrdered?: boolean;
 }
 
 /**

@@ -207,13 +207,13 @@ function webSocketStream(socket: WebSocketLike, address: string, dialer: Subscri
         (closeBound as { unref?: () => void }).unref?.();
       }
     },
-    // Caveat: kpclientd's WebSocket library (coder/websocket) answers our
-    // close frame from the connection's reader goroutine, which is free
-    // while the worker goroutine encrypts, so on WebSocket this does not
-    // prove that the daemon's worker is done (and has unregistered our
-    // AppID) the way a TCP/Unix FIN does: seen on the testnet (the known
-    // failure in spec/testnet/resilience.testnet.ts).
     whenClosed: bothClosed.asObservable(),
+    // kpclientd's WebSocket library (coder/websocket) answers our close
+    // frame from the connection's reader goroutine, which is free while the
+    // worker goroutine encrypts, so whenClosed does not prove that the
+    // daemon's worker is done (and has unregistered our AppID) the way a
+    // TCP/Unix FIN does: seen on the testnet. The client sends a barrier first.
+    closeIsOrdered: false,
   };
 
   socket.addEventListener('open', () => {

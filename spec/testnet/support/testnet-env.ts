@@ -66,18 +66,18 @@ export function line(text: string): void {
   writeSync(1, `testnet: ${text}\n`);
 }
 
-/** Runs `body`, printing one line with its outcome and time: `ok`/`FAIL`, or for a known failure `KNOWN FAILURE`/`FIXED?`. */
-async function timedLine(name: string, body: () => Promise<void>, known?: string): Promise<void> {
+/** Runs `body`, printing one line with its outcome and time: `ok` or `FAIL`. */
+async function timedLine(name: string, body: () => Promise<void>): Promise<void> {
   const started = performance.now();
   const took = () => `${((performance.now() - started) / 1000).toFixed(1)} s`;
   try {
     await body();
   } catch (error) {
     const message = (error instanceof Error ? error.message : String(error)).split('\n')[0];
-    line(known === undefined ? `FAIL ${name} (${took()}): ${message}` : `KNOWN FAILURE ${name} (${took()}): ${message} — ${known}`);
+    line(`FAIL ${name} (${took()}): ${message}`);
     throw error;
   }
-  line(known === undefined ? `ok   ${name} (${took()})` : `FIXED? ${name} (${took()}): it passes now — make it a plain check`);
+  line(`ok   ${name} (${took()})`);
 }
 
 /**
@@ -88,18 +88,6 @@ async function timedLine(name: string, body: () => Promise<void>, known?: string
  */
 export function check(name: string, timeoutMs: number, body: () => Promise<void>): void {
   it(name, () => timedLine(name, body), timeoutMs);
-}
-
-/**
- * A check that is known to fail, for a reason stated in `why` (printed):
- * it passes while the body fails, and fails — so it gets noticed and turned
- * into a plain `check` — once the body passes.
- *
- * @example
- * knownFailure('resume while the daemon encrypts', 'upstream race, see …', 120_000, async () => { … });
- */
-export function knownFailure(name: string, why: string, timeoutMs: number, body: () => Promise<void>): void {
-  it.failing(name, () => timedLine(name, body, why), timeoutMs);
 }
 
 /**
