@@ -53,3 +53,24 @@ export function runQueueWaitMicros(pid: number): number | undefined {
     return undefined;
   }
 }
+
+/**
+ * CPU time every core of this machine has spent busy so far (user, nice,
+ * system, irq, softirq, steal — everything but idle and iowait), summed over
+ * cores, in µs, from the first line of /proc/stat. Over a transfer,
+ * busy ÷ (cores × wall) says whether the machine had idle cores a client
+ * could have used; busy ÷ cores is the machine's floor: no client, however
+ * it schedules, finishes the same work on these cores sooner. Undefined
+ * where /proc is not available.
+ *
+ * @example
+ * const before = machineBusyMicros(); …; const busy = machineBusyMicros()! - before!;
+ */
+export function machineBusyMicros(): number | undefined {
+  try {
+    const [, user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).map(Number);
+    return (((user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0) + (steal ?? 0)) * 1e6) / TICKS_PER_SECOND;
+  } catch {
+    return undefined;
+  }
+}
