@@ -84,7 +84,10 @@ export interface ConnectionControllerOptions {
  * for a reconnect that never comes. The daemon closes its socket right
  * before `onClosedConn`, so waiting for its side of the close leaves only
  * the daemon's microseconds between `Close()` and the unregister against
- * our dial + greeting + session token (milliseconds at least).
+ * our dial + greeting + session token (milliseconds at least). Over
+ * WebSocket the daemon's side of the close comes at once, worker busy or
+ * not, so a deliberate close there waits first for a barrier request the
+ * worker answers in order ({@link barrier}).
  *
  * It knows nothing of requests: its owner (`Session`) writes them with
  * {@link write} only while {@link isReady} — never before our session
