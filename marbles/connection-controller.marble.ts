@@ -252,6 +252,19 @@ describe('ConnectionController reconnect (PROTOCOL.md §9)', () => {
   });
 });
 
+/** The daemon's greeting pair and its session_token_reply, for `cold('spr', …)`. */
+const greeting = (resumed: boolean) => ({ s: status(true, 1), p: pkiEvent(), r: tokenReply(resumed) });
+
+/** At `at`: a new controller (the next connect()) after `previous`, to a daemon that resumes the session. */
+function connectAgainAt(scheduler: TestScheduler, at: number, previous: () => ConnectionController, cold: TestScheduler['createColdObservable']) {
+  const next: { env?: ReturnType<typeof setup> } = {};
+  scheduler.schedule(() => {
+    next.env = setup(scheduler, [new FakeLink(cold('spr', greeting(true)), () => scheduler.now())], noReconnect, 60_000, { previousLinkClosed: previous().whenLinkClosed });
+    next.env.controller.start();
+  }, at);
+  return next;
+}
+
 // kpclientd v0.0.99 unregisters a connection by AppID when its worker ends —
 // seconds after our close while it encrypts — and would take a session
 // resumed meanwhile on a new connection with it. So the next dial waits for
@@ -262,21 +275,9 @@ describe('ConnectionController: the next dial waits for the old link to close at
     scheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
   });
 
-  const greeting = (resumed: boolean) => ({ s: status(true, 1), p: pkiEvent(), r: tokenReply(resumed) });
   const noJitter = exponentialBackoff({ initialMs: 1000, jitter: 0 });
   // A daemon busy encrypting: it closes its side only when the test says so.
   const busyLink = (script: Observable<LinkMessage>) => new FakeLink(script as never, () => scheduler.now(), false);
-  /** At `at`: a new controller (the next connect()) after `previous`, to a daemon that resumes the session. */
-  const connectAgainAt = (at: number, previous: () => ConnectionController, cold: TestScheduler['createColdObservable']) => {
-    const next: { env?: ReturnType<typeof setup> } = {};
-    scheduler.schedule(() => {
-      next.env = setup(scheduler, [new FakeLink(cold('spr', greeting(true)), () => scheduler.now())], noReconnect, 60_000, {
-        previousLinkClosed: previous().whenLinkClosed,
-      });
-      next.env.controller.start();
-    }, at);
-    return next;
-  };
 
   it('reconnects after a loss only once the daemon closed the old link, even when the backoff ended earlier', () => {
     scheduler.run(({ cold, flush }) => {
@@ -326,7 +327,7 @@ describe('ConnectionController: the next dial waits for the old link to close at
       const old = setup(scheduler, [first]);
       old.controller.start();
       scheduler.schedule(() => old.controller.close(false), 5);
-      const next = connectAgainAt(6, () => old.controller, cold);
+      const next = connectAgainAt(scheduler, 6, () => old.controller, cold);
       scheduler.schedule(() => first.peerClosed(), 3000);
       flush();
       expect(first.sentTypes()).toEqual(['session_token']); // no thin_close: the session is kept
@@ -343,7 +344,7 @@ describe('ConnectionController: the next dial waits for the old link to close at
       const old = setup(scheduler, [first], noReconnect, 60_000, { closeWaitMs: 10_000 });
       old.controller.start();
       scheduler.schedule(() => old.controller.close(false), 5);
-      const next = connectAgainAt(8000, () => old.controller, cold);
+      const next = connectAgainAt(scheduler, 8000, () => old.controller, cold);
       flush();
       expect(next.env!.dials).toEqual([10_005]);
     });
@@ -355,9 +356,9 @@ describe('ConnectionController: the next dial waits for the old link to close at
       const old = setup(scheduler, [first]);
       old.controller.start();
       scheduler.schedule(() => old.controller.close(false), 5);
-      const waiting = connectAgainAt(6, () => old.controller, cold);
+      const waiting = connectAgainAt(scheduler, 6, () => old.controller, cold);
       scheduler.schedule(() => waiting.env!.controller.close(true), 100);
-      const last = connectAgainAt(200, () => waiting.env!.controller, cold);
+      const last = connectAgainAt(scheduler, 200, () => waiting.env!.controller, cold);
       scheduler.schedule(() => first.peerClosed(), 4000);
       flush();
       expect(waiting.env!.dials).toEqual([]);
@@ -393,7 +394,6 @@ describe('ConnectionController: a barrier before closing a link whose close is n
     scheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
   });
 
-  const greeting = (resumed: boolean) => ({ s: status(true, 1), p: pkiEvent(), r: tokenReply(resumed) });
   /** A WebSocket-like link after the handshake; `incoming` delivers later messages. */
   const wsLink = (cold: TestScheduler['createColdObservable'], resumed = false) => {
     const incoming = new Subject<LinkMessage>();
@@ -407,14 +407,6 @@ describe('ConnectionController: a barrier before closing a link whose close is n
     return { queryId: request.queryId };
   };
   const answer = (queryId: Uint8Array): LinkMessage => ({ type: 'get_directory_authorities_reply', queryId, authorities: [], errorCode: 0 });
-  const connectAgainAt = (at: number, previous: () => ConnectionController, cold: TestScheduler['createColdObservable']) => {
-    const next: { env?: ReturnType<typeof setup> } = {};
-    scheduler.schedule(() => {
-      next.env = setup(scheduler, [new FakeLink(cold('spr', greeting(true)), () => scheduler.now())], noReconnect, 60_000, { previousLinkClosed: previous().whenLinkClosed });
-      next.env.controller.start();
-    }, at);
-    return next;
-  };
 
   it('disconnect: sends the barrier, closes only at its answer, and the next connect() dials then', () => {
     scheduler.run(({ cold, flush }) => {
@@ -422,7 +414,7 @@ describe('ConnectionController: a barrier before closing a link whose close is n
       const old = setup(scheduler, [link]);
       old.controller.start();
       scheduler.schedule(() => old.controller.close(false), 5);
-      const next = connectAgainAt(6, () => old.controller, cold);
+      const next = connectAgainAt(scheduler, 6, () => old.controller, cold);
       // A late reply of the closing link is discarded, like everything a closing link receives…
       scheduler.schedule(() => incoming.next(tokenReply(false)), 1000);
       // …an answer to another query does not release it…
@@ -458,7 +450,7 @@ describe('ConnectionController: a barrier before closing a link whose close is n
       const old = setup(scheduler, [link], noReconnect, 60_000, { closeWaitMs: 10_000 });
       old.controller.start();
       scheduler.schedule(() => old.controller.close(false), 5);
-      const next = connectAgainAt(6, () => old.controller, cold);
+      const next = connectAgainAt(scheduler, 6, () => old.controller, cold);
       flush();
       expect(link.closed).toBe(true);
       expect(next.env!.dials).toEqual([10_005]);
@@ -471,7 +463,7 @@ describe('ConnectionController: a barrier before closing a link whose close is n
       const old = setup(scheduler, [link]);
       old.controller.start();
       scheduler.schedule(() => old.controller.close(false), 5);
-      const next = connectAgainAt(6, () => old.controller, cold);
+      const next = connectAgainAt(scheduler, 6, () => old.controller, cold);
       scheduler.schedule(() => incoming.error(new TransportError('reset')), 700);
       flush();
       expect(link.closed).toBe(true);
