@@ -407,14 +407,19 @@ describe('ConnectionController: a barrier before closing a link whose close is n
     return { queryId: request.queryId };
   };
   const answer = (queryId: Uint8Array): LinkMessage => ({ type: 'get_directory_authorities_reply', queryId, authorities: [], errorCode: 0 });
+  /** A client on a WebSocket-like link that calls disconnect() at 5 and connect() again at 6. */
+  const disconnectedAt5 = (cold: TestScheduler['createColdObservable'], extra: Pick<ConnectionControllerOptions, 'closeWaitMs'> = {}) => {
+    const { link, incoming } = wsLink(cold);
+    const old = setup(scheduler, [link], noReconnect, 60_000, extra);
+    old.controller.start();
+    scheduler.schedule(() => old.controller.close(false), 5);
+    const next = connectAgainAt(scheduler, 6, () => old.controller, cold);
+    return { link, incoming, old, next };
+  };
 
   it('disconnect: sends the barrier, closes only at its answer, and the next connect() dials then', () => {
     scheduler.run(({ cold, flush }) => {
-      const { link, incoming } = wsLink(cold);
-      const old = setup(scheduler, [link]);
-      old.controller.start();
-      scheduler.schedule(() => old.controller.close(false), 5);
-      const next = connectAgainAt(scheduler, 6, () => old.controller, cold);
+      const { link, incoming, old, next } = disconnectedAt5(cold);
       // A late reply of the closing link is discarded, like everything a closing link receives…
       scheduler.schedule(() => incoming.next(tokenReply(false)), 1000);
       // …an answer to another query does not release it…
@@ -432,10 +437,7 @@ describe('ConnectionController: a barrier before closing a link whose close is n
 
   it('is not closed before the answer', () => {
     scheduler.run(({ cold, flush }) => {
-      const { link, incoming } = wsLink(cold);
-      const old = setup(scheduler, [link]);
-      old.controller.start();
-      scheduler.schedule(() => old.controller.close(false), 5);
+      const { link, incoming } = disconnectedAt5(cold);
       const closedAt: Record<number, boolean> = {};
       scheduler.schedule(() => incoming.next(answer(barrierOf(link).queryId)), 3000);
       for (const t of [6, 2999, 3001]) scheduler.schedule(() => (closedAt[t] = link.closed), t);
@@ -446,11 +448,7 @@ describe('ConnectionController: a barrier before closing a link whose close is n
 
   it('closes at the close bound when the barrier is never answered', () => {
     scheduler.run(({ cold, flush }) => {
-      const { link } = wsLink(cold);
-      const old = setup(scheduler, [link], noReconnect, 60_000, { closeWaitMs: 10_000 });
-      old.controller.start();
-      scheduler.schedule(() => old.controller.close(false), 5);
-      const next = connectAgainAt(scheduler, 6, () => old.controller, cold);
+      const { link, next } = disconnectedAt5(cold, { closeWaitMs: 10_000 });
       flush();
       expect(link.closed).toBe(true);
       expect(next.env!.dials).toEqual([10_005]);
@@ -459,11 +457,7 @@ describe('ConnectionController: a barrier before closing a link whose close is n
 
   it('closes at once when the link ends while waiting for the answer', () => {
     scheduler.run(({ cold, flush }) => {
-      const { link, incoming } = wsLink(cold);
-      const old = setup(scheduler, [link]);
-      old.controller.start();
-      scheduler.schedule(() => old.controller.close(false), 5);
-      const next = connectAgainAt(scheduler, 6, () => old.controller, cold);
+      const { link, incoming, old, next } = disconnectedAt5(cold);
       scheduler.schedule(() => incoming.error(new TransportError('reset')), 700);
       flush();
       expect(link.closed).toBe(true);
