@@ -7,9 +7,9 @@ import { silentLogger, type Logger } from '../core/logger.js';
 import { cryptoRandom, pooledCryptoRandom, type RandomSource } from '../core/random-source.js';
 import { exponentialBackoff, noReconnect } from '../core/reconnect-policy.js';
 import { InvalidArgumentError, ServiceNotFoundError } from '../errors/local-errors.js';
-import { getAllCouriers, getDistinctCouriers } from '../pki/couriers.js';
+import { checkCourierCount, getAllCouriers, getDistinctCouriers } from '../pki/couriers.js';
 import { decodePKIDocument } from '../pki/decode-pki-document.js';
-import { findServices, getService } from '../pki/find-services.js';
+import { checkCapability, findServices, getService } from '../pki/find-services.js';
 import type { PKIDocument } from '../pki/pki-document.js';
 import type { ServiceDescriptor, ServiceDestination } from '../pki/service-descriptor.js';
 import { connectByteStream } from '../transport/connect-byte-stream.js';
@@ -359,11 +359,13 @@ export class ThinClient {
 
   /** All services advertising `capability` in the current PKI document. */
   getServices(capability: string): ServiceDescriptor[] {
+    checkCapability(capability);
     return findServices(this.requireDocument(), capability);
   }
 
   /** One service advertising `serviceName`, chosen uniformly at random; throws `ServiceNotFoundError` if none. */
   getService(serviceName: string): ServiceDescriptor {
+    checkCapability(serviceName);
     return getService(this.requireDocument(), serviceName, this.randomFraction);
   }
 
@@ -374,6 +376,7 @@ export class ThinClient {
 
   /** `n` couriers on distinct nodes, chosen at random (to pin nested copy commands); throws if fewer exist. */
   getDistinctCouriers(n: number): ServiceDescriptor[] {
+    checkCourierCount(n);
     return getDistinctCouriers(this.requireDocument(), n, this.randomFraction);
   }
 

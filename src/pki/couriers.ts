@@ -30,6 +30,17 @@ export function getAllCouriers(doc: PKIDocument): ServiceDescriptor[] {
 }
 
 /**
+ * Refuses a courier count that is not a positive integer. Exported so that
+ * callers can refuse a bad argument before looking for a document.
+ *
+ * @example
+ * checkCourierCount(2); // passes
+ */
+export function checkCourierCount(n: unknown): asserts n is number {
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('n', 'must be a positive integer');
+}
+
+/**
  * `n` couriers drawn uniformly at random without replacement, no two with the
  * same identity hash (`GetDistinctCouriers`) — e.g. one per layer of a nested
  * copy command, so no single courier sees both layers. Throws
@@ -48,9 +59,7 @@ export function getDistinctCouriers(
   n: number,
   random: RandomSource = cryptoRandom,
 ): ServiceDescriptor[] {
-  if (!Number.isSafeInteger(n) || n < 1) {
-    throw new InvalidArgumentError('n', 'must be a positive integer');
-  }
+  checkCourierCount(n);
   // Deduplicate by identity hash first: two entries for the same node (a
   // malformed document) must not count as two couriers.
   const byHash = new Map<string, ServiceDescriptor>();

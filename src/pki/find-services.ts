@@ -7,6 +7,17 @@ import { ServiceDescriptor } from './service-descriptor.js';
 const MAX_ENDPOINT_BYTES = 32;
 
 /**
+ * Refuses anything but a non-empty string as a capability name. Exported so
+ * that callers can refuse a bad argument before looking for a document.
+ *
+ * @example
+ * checkCapability('echo'); // passes
+ */
+export function checkCapability(capability: unknown): asserts capability is string {
+  if (typeof capability !== 'string' || capability === '') throw new InvalidArgumentError('capability', 'expected the name of a service capability, e.g. "echo"');
+}
+
+/**
  * Every service advertising `capability` (Go `common.FindServices`,
  * PROTOCOL.md §6.2): each `serviceNodes` entry whose `Kaetzchen` map has
  * `capability` as a key, in document order. Returns `[]` when there is none.
@@ -21,7 +32,7 @@ const MAX_ENDPOINT_BYTES = 32;
  * const { destinationIdHash, recipientQueueId } = echoes[0]!.toDestination();
  */
 export function findServices(doc: PKIDocument, capability: string): ServiceDescriptor[] {
-  if (typeof capability !== 'string' || capability === '') throw new InvalidArgumentError('capability', 'expected the name of a service capability, e.g. "echo"');
+  checkCapability(capability);
   const found: ServiceDescriptor[] = [];
   for (const node of doc.serviceNodes) {
     const kaetzchen = node.kaetzchen;
