@@ -3,7 +3,8 @@ import { HandshakeError } from '../errors/local-errors.js';
 import { encodeRequest } from '../wire/codec.js';
 import { initialConnectionState, type ConnectionState } from './connection-state.js';
 import { bytesEqual } from './hex.js';
-import { LINK_CLOSE_WAIT_MS, type Link, type LinkMessage } from './link.js';
+import { DAEMON_CLOSE_WAIT_MS } from '../wire/constants.js';
+import type { Link, LinkMessage } from './link.js';
 import type { Logger } from './logger.js';
 import type { ReconnectPolicy } from './reconnect-policy.js';
 
@@ -44,7 +45,7 @@ export interface ConnectionControllerOptions {
    * the same client (after `disconnect()`): the first dial waits for it.
    */
   readonly previousLinkClosed?: Observable<void> | undefined;
-  /** Bound on waiting for an old link's close before the next dial. Default {@link LINK_CLOSE_WAIT_MS}. */
+  /** Bound on waiting for an old link's close before the next dial. Default {@link DAEMON_CLOSE_WAIT_MS}. */
   readonly closeWaitMs?: number | undefined;
   /** Every message from the daemon, in order, including handshake messages. */
   readonly onMessage: (message: LinkMessage) => void;
@@ -318,7 +319,7 @@ export class ConnectionController {
    */
   private end(link: Link, barrier?: Observable<void>): void {
     const { scheduler, logger } = this.options;
-    const bound = this.options.closeWaitMs ?? LINK_CLOSE_WAIT_MS;
+    const bound = this.options.closeWaitMs ?? DAEMON_CLOSE_WAIT_MS;
     const endedAt = scheduler.now();
     // Bounded from the moment it ended, however late someone waits for it.
     const untilBound = (): Observable<number> => timer(Math.max(0, endedAt + bound - scheduler.now()), scheduler);

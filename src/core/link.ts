@@ -58,12 +58,3 @@ export interface Link {
    */
   readonly closeNeedsBarrier?: boolean;
 }
-
-/**
- * How long the client waits for the daemon to close an old connection
- * before it dials the next one anyway: the scale of the daemon's longest
- * inline work (an `encrypt_write` / `encrypt_read`, 2–4 s of CTIDH on a
- * real network) with a wide margin for a loaded machine. The transports
- * cut such a connection off after the same time.
- */
-export const LINK_CLOSE_WAIT_MS = 30_000;

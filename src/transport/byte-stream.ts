@@ -58,14 +58,6 @@ export interface ByteStream {
 }
 
 /**
- * How long a closing stream waits for the peer to close its side before it
- * drops the connection: the scale of the daemon's longest inline work (an
- * `encrypt_write` / `encrypt_read` takes 2–4 s of CTIDH on a real network),
- * with a wide margin for a loaded machine.
- */
-export const CLOSE_BOUND_MS = 30_000;
-
-/**
  * Opens a byte stream. Cold: each subscription dials once, emits the
  * connected stream, then completes; it errors with a `TransportError` if the
  * dial fails. Unsubscribing before the dial finishes aborts it.

@@ -1,7 +1,8 @@
 import type { Socket } from 'node:net';
 import { AsyncSubject, Observable, type Subscriber } from 'rxjs';
 import { TransportError } from '../errors/local-errors.js';
-import { CLOSE_BOUND_MS, type ByteStream } from './byte-stream.js';
+import { DAEMON_CLOSE_WAIT_MS } from '../wire/constants.js';
+import type { ByteStream } from './byte-stream.js';
 import { tickBatchedWriter } from './tick-batched-writer.js';
 
 /**
@@ -35,7 +36,7 @@ import { tickBatchedWriter } from './tick-batched-writer.js';
  *   stream.chunks$.subscribe((chunk) => decoder.push(chunk));
  * });
  */
-export function nodeSocketStream(socket: Socket, label: string, closeBoundMs = CLOSE_BOUND_MS): ByteStream {
+export function nodeSocketStream(socket: Socket, label: string, closeBoundMs = DAEMON_CLOSE_WAIT_MS): ByteStream {
   let subscriber: Subscriber<Uint8Array> | undefined;
   // Set once: how chunks$ ended (undefined error = completed).
   let terminal: { readonly error: TransportError | undefined } | undefined;

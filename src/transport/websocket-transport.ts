@@ -3,7 +3,8 @@ import type { WsDial } from '../config/dial-config.js';
 import { validateConfig } from '../config/parse-config.js';
 import { TransportError } from '../errors/local-errors.js';
 import { concatBytes } from '../wire/concat-bytes.js';
-import { CLOSE_BOUND_MS, type ByteStream } from './byte-stream.js';
+import { DAEMON_CLOSE_WAIT_MS } from '../wire/constants.js';
+import type { ByteStream } from './byte-stream.js';
 import type { WebSocketCtor, WebSocketLike } from './websocket-like.js';
 
 /**
@@ -16,7 +17,7 @@ import type { WebSocketCtor, WebSocketLike } from './websocket-like.js';
 export interface WebSocketTransportOptions {
   /**
    * @internal How long `close()` waits for the daemon's close frame before
-   * `whenClosed` is given up on. Default {@link CLOSE_BOUND_MS}.
+   * `whenClosed` is given up on. Default {@link DAEMON_CLOSE_WAIT_MS}.
    */
   readonly closeBoundMs?: number;
   /**
@@ -85,7 +86,7 @@ export function connectWebSocket(dial: WsDial, options: WebSocketTransportOption
         return;
       }
       socket.binaryType = 'arraybuffer';
-      webSocketStream(socket, address, subscriber, options.closeBoundMs ?? CLOSE_BOUND_MS);
+      webSocketStream(socket, address, subscriber, options.closeBoundMs ?? DAEMON_CLOSE_WAIT_MS);
     };
 
     const Ctor = options.WebSocketCtor ?? (globalThis as { WebSocket?: WebSocketCtor }).WebSocket;

@@ -37,3 +37,12 @@ export const WireSizes = {
   voucherSecretKey: 162,
   voucherPublicKey: 160,
 } as const;
+
+/**
+ * How long the client waits for kpclientd to close its side of a connection
+ * we closed (the transports then drop the socket; the next dial goes ahead
+ * anyway): the scale of the daemon's longest inline work on that
+ * connection (an `encrypt_write` / `encrypt_read`, 2–4 s of CTIDH on a real
+ * network) with a wide margin for a loaded machine.
+ */
+export const DAEMON_CLOSE_WAIT_MS = 30_000;
