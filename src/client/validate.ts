@@ -1,3 +1,4 @@
+import { describeValue } from '../core/describe-value.js';
 import { InvalidArgumentError } from '../errors/local-errors.js';
 import { WireSizes } from '../wire/constants.js';
 import { SecretBytes, type SecretInput } from '../wire/secret-bytes.js';
@@ -52,14 +53,8 @@ export function checkBoolean(name: string, value: unknown): boolean {
 }
 
 
-/** Names a value's type without showing the value (it may be secret). */
-export function describeValue(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return `an array of ${value.length}`;
-  if (value instanceof Uint8Array || value instanceof SecretBytes) return `${value.length} bytes`;
-  if (typeof value === 'number' || typeof value === 'bigint') return `the number ${value}`;
-  return typeof value === 'object' ? (value.constructor?.name ?? 'an object') : typeof value;
-}
+// Shared with core/ (the reconnect policy checks its options too).
+export { describeValue };
 
 /** A 168-byte write capability (a `SecretBytes`, or plain bytes). */
 export function checkWriteCap(name: string, value: unknown): SecretInput {

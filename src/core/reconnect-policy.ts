@@ -1,7 +1,5 @@
 import { InvalidArgumentError } from '../errors/local-errors.js';
-
-/** A short, content-free description of a bad option value. */
-const describe = (value: unknown): string => (typeof value === 'number' ? String(value) : typeof value);
+import { describeValue } from './describe-value.js';
 
 /**
  * How long to wait before reconnect attempt `attempt` (1-based), in ms, or
@@ -41,14 +39,14 @@ export function exponentialBackoff(options: BackoffOptions = {}): ReconnectPolic
   const maxMs = options.maxMs ?? (typeof initialMs === 'number' ? Math.max(60_000, initialMs) : 60_000);
   // Checked here, not at the first reconnect: a bad policy would otherwise surface only when the daemon goes away.
   const finiteAtLeast = (name: string, value: unknown, min: number): void => {
-    if (typeof value !== 'number' || !Number.isFinite(value) || value < min) throw new InvalidArgumentError(`options.${name}`, `expected a finite number ≥ ${min}, got ${describe(value)}`);
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < min) throw new InvalidArgumentError(`options.${name}`, `expected a finite number ≥ ${min}, got ${describeValue(value)}`);
   };
   finiteAtLeast('initialMs', initialMs, 0);
   finiteAtLeast('maxMs', maxMs, 0);
   if (maxMs < initialMs) throw new InvalidArgumentError('options.maxMs', `must be ≥ options.initialMs (${initialMs}), got ${maxMs}`);
-  if (typeof jitter !== 'number' || !(jitter >= 0 && jitter <= 1)) throw new InvalidArgumentError('options.jitter', `expected a number from 0 to 1, got ${describe(jitter)}`);
+  if (typeof jitter !== 'number' || !(jitter >= 0 && jitter <= 1)) throw new InvalidArgumentError('options.jitter', `expected a number from 0 to 1, got ${describeValue(jitter)}`);
   if (maxAttempts !== Infinity && !(Number.isInteger(maxAttempts) && maxAttempts >= 0)) {
-    throw new InvalidArgumentError('options.maxAttempts', `expected an integer ≥ 0 (or Infinity), got ${describe(maxAttempts)}`);
+    throw new InvalidArgumentError('options.maxAttempts', `expected an integer ≥ 0 (or Infinity), got ${describeValue(maxAttempts)}`);
   }
   return (attempt, random) => {
     if (attempt > maxAttempts) return null;
