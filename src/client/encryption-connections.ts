@@ -1,4 +1,4 @@
-import { Observable, catchError, concatMap, defer, map, of, type SchedulerLike } from 'rxjs';
+import { catchError, concatMap, defer, finalize, map, of, type Observable, type SchedulerLike } from 'rxjs';
 import type { Logger } from '../core/logger.js';
 import type { Session } from '../core/session.js';
 import type { RequestKind, ResponseKind } from '../wire/messages.js';
@@ -72,14 +72,7 @@ export class EncryptionConnections implements QueryTarget {
       helper.busy++;
       return this.connected(helper).pipe(
         concatMap((usable) => (usable ? helper.engine.query(spec) : this.main.query(spec))),
-        (source) =>
-          new Observable<R>((subscriber) => {
-            const subscription = source.subscribe(subscriber);
-            return () => {
-              helper.busy--;
-              subscription.unsubscribe();
-            };
-          }),
+        finalize(() => helper.busy--),
       );
     });
   }
