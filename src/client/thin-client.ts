@@ -978,8 +978,8 @@ export class ThinClient {
    * each read (a read that times out fails the stream).
    *
    * Why polling and not the daemon's retry: it costs the daemon less (an
-   * idle minute measured on the real network, bench F4: 7.3 s of kpclientd
-   * CPU polling at the default 30 s against 11.4 s for one daemon-side ARQ
+   * idle minute measured on the real network, bench F4: 6.5 s of kpclientd
+   * CPU polling at the default 30 s against 16.8 s for one daemon-side ARQ
    * read, which resends and decrypts a reply on every send slot), and the
    * daemon's retry resends the same envelope, which a v0.0.99 courier
    * re-dispatches to the replicas at most 5 times before answering from its
