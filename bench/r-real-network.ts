@@ -93,7 +93,7 @@ export async function acquireTestnet(log: (line: string) => void): Promise<{ net
 }
 
 /** CPU ms kpclientd used while `body` ran, and the wall ms. */
-export async function withDaemonCpu<T>(pid: number | undefined, body: () => Promise<T>): Promise<{ result: T; wallMs: number; cpuMs: number | null }> {
+async function withDaemonCpu<T>(pid: number | undefined, body: () => Promise<T>): Promise<{ result: T; wallMs: number; cpuMs: number | null }> {
   const cpuBefore = pid === undefined ? undefined : processCpuMicros(pid);
   const started = performance.now();
   const result = await body();
